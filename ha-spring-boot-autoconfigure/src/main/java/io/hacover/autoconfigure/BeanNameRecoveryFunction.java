@@ -1,0 +1,38 @@
+package io.hacover.autoconfigure;
+
+import io.hacover.core.RecoveryContext;
+import io.hacover.core.RecoveryFunction;
+
+import org.springframework.beans.factory.BeanFactory;
+
+/**
+ * A recovery function that looks up the {@link RecoveryFunction} bean of the given name
+ * each time a recovery attempt starts (H4): replacing that bean in the application
+ * context changes the recovery of every connection that names it. A bean missing at that
+ * time fails the attempt.
+ *
+ * @param <T> the type of the resource
+ */
+final class BeanNameRecoveryFunction<T> implements RecoveryFunction<T> {
+
+	private final BeanFactory beanFactory;
+
+	private final String beanName;
+
+	BeanNameRecoveryFunction(BeanFactory beanFactory, String beanName) {
+		this.beanFactory = beanFactory;
+		this.beanName = beanName;
+	}
+
+	@Override
+	@SuppressWarnings("unchecked")
+	public T recover(RecoveryContext<T> context) throws Exception {
+		return ((RecoveryFunction<T>) this.beanFactory.getBean(this.beanName, RecoveryFunction.class)).recover(context);
+	}
+
+	@Override
+	public String toString() {
+		return "recovery bean '" + this.beanName + "'";
+	}
+
+}

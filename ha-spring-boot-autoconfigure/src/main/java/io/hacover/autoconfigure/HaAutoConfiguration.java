@@ -1,0 +1,123 @@
+package io.hacover.autoconfigure;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import io.hacover.core.HaConnections;
+import io.hacover.core.HaListener;
+import io.hacover.core.StaleConnectionClassifier;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.retry.RetryListener;
+import org.springframework.util.ClassUtils;
+
+/**
+ * Auto-configuration of HA connections: the {@link HaConnections} table, configured from
+ * {@link HaProperties}, and the post-processing that turns {@link HaAware @HaAware} beans
+ * into HA connections.
+ */
+@AutoConfiguration
+@ConditionalOnProperty(prefix = "ha", name = "enabled", matchIfMissing = true)
+@EnableConfigurationProperties(HaProperties.class)
+public final class HaAutoConfiguration {
+
+	@Bean
+	static HaAwareBeanDefinitions haAwareBeanDefinitions() {
+		return new HaAwareBeanDefinitions();
+	}
+
+	@Bean
+	static HaAwareBeanPostProcessor haAwareBeanPostProcessor() {
+		return new HaAwareBeanPostProcessor();
+	}
+
+	@Bean
+	ConnectionSettingsResolver haConnectionSettingsResolver(HaProperties properties,
+			ConfigurableListableBeanFactory beanFactory, ObjectProvider<RecoveryPolicyResolver> policyResolvers) {
+		List<RecoveryPolicyResolver> resolvers = new ArrayList<>(policyResolvers.orderedStream().toList());
+		resolvers.add(RecoveryPolicyResolver.standard());
+		return new ConnectionSettingsResolver(properties, resolvers,
+				(name) -> beanFactory.containsBean(name) ? beanFactory.getBean(name) : null);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	HaConnections haConnections(HaProperties properties, ConnectionSettingsResolver settings,
+			ObjectProvider<StaleConnectionClassifier> classifiers, ObjectProvider<HaListener> listeners) {
+		HaConnections connections = HaConnections.create(settings.defaults(), classifier(properties, classifiers));
+		listeners.orderedStream().forEach(connections::addListener);
+		return connections;
+	}
+
+	@Bean
+	HaAwareSupport haAwareSupport(HaConnections connections, HaProperties properties,
+			ConnectionSettingsResolver settings) {
+		return new HaAwareSupport(connections, properties, settings);
+	}
+
+	@Bean
+	HaConnectionNamesValidator haConnectionNamesValidator(ConfigurableListableBeanFactory beanFactory,
+			HaProperties properties) {
+		return new HaConnectionNamesValidator(beanFactory, properties);
+	}
+
+	private static StaleConnectionClassifier classifier(HaProperties properties,
+			ObjectProvider<StaleConnectionClassifier> classifiers) {
+		List<Class<? extends Throwable>> types = new ArrayList<>(StaleConnectionClassifier.DEFAULT_STALE_TYPES);
+		List<String> extra = properties.getStaleExceptions();
+		for (int i = 0; i < extra.size(); i++) {
+			types.add(throwableType(extra.get(i), "ha.stale-exceptions[" + i + "]"));
+		}
+		StaleConnectionClassifier classifier = StaleConnectionClassifier.ofTypes(types);
+		for (StaleConnectionClassifier own : classifiers.orderedStream().toList()) {
+			classifier = classifier.or(own);
+		}
+		return classifier;
+	}
+
+	@SuppressWarnings("unchecked")
+	private static Class<? extends Throwable> throwableType(String name, String key) {
+		Class<?> type;
+		try {
+			type = ClassUtils.forName(name.trim(), HaAutoConfiguration.class.getClassLoader());
+		}
+		catch (ClassNotFoundException | LinkageError ex) {
+			throw new HaConfigurationException("*", key, "class '" + name + "' not found",
+					"give the fully qualified name of an exception class on the class path");
+		}
+		if (!Throwable.class.isAssignableFrom(type)) {
+			throw new HaConfigurationException("*", key, "class '" + name + "' is not an exception",
+					"give the fully qualified name of a Throwable subclass");
+		}
+		return (Class<? extends Throwable>) type;
+	}
+
+	/**
+	 * The optional spring-retry bridge: spring-retry policies as recovery policies, and
+	 * spring-retry listeners told of recovery attempts.
+	 */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(name = "org.springframework.retry.support.RetryTemplate")
+	static class SpringRetryConfiguration {
+
+		@Bean
+		SpringRetryPolicyResolver haSpringRetryPolicyResolver() {
+			return new SpringRetryPolicyResolver();
+		}
+
+		@Bean
+		SpringRetryListenerBridge haSpringRetryListenerBridge(ObjectProvider<RetryListener> listeners) {
+			return new SpringRetryListenerBridge(listeners);
+		}
+
+	}
+
+}

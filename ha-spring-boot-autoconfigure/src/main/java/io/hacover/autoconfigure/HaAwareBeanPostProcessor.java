@@ -1,0 +1,171 @@
+package io.hacover.autoconfigure;
+
+import java.lang.reflect.Method;
+import java.util.ArrayList;
+import java.util.List;
+
+import io.hacover.core.Attachment;
+import io.hacover.core.HaConnections;
+import io.hacover.core.Opener;
+import io.hacover.core.RecoveryFunction;
+
+import org.springframework.beans.BeansException;
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.BeanFactoryAware;
+import org.springframework.beans.factory.config.BeanDefinition;
+import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.beans.factory.support.RootBeanDefinition;
+import org.springframework.core.Ordered;
+import org.springframework.util.Assert;
+import org.springframework.util.ClassUtils;
+import org.springframework.util.StringUtils;
+
+/**
+ * Replaces each {@link HaAware @HaAware} bean by its HA connection, after every other
+ * post-processor has run. Checks the connection's configuration on the way: an unknown or
+ * mistyped recovery bean, a bean with no interface to proxy, or a bad setting fails
+ * start-up with an {@link HaConfigurationException}.
+ */
+final class HaAwareBeanPostProcessor implements BeanPostProcessor, BeanFactoryAware, Ordered {
+
+	private ConfigurableListableBeanFactory beanFactory;
+
+	private volatile HaAwareSupport support;
+
+	@Override
+	public void setBeanFactory(BeanFactory beanFactory) {
+		Assert.isInstanceOf(ConfigurableListableBeanFactory.class, beanFactory);
+		this.beanFactory = (ConfigurableListableBeanFactory) beanFactory;
+	}
+
+	@Override
+	public int getOrder() {
+		return Ordered.LOWEST_PRECEDENCE;
+	}
+
+	@Override
+	public Object postProcessAfterInitialization(Object bean, String beanName) throws BeansException {
+		if (HaAwareBeanDefinitions.isTwin(beanName) || !this.beanFactory.containsBeanDefinition(beanName)) {
+			return bean;
+		}
+		HaAware annotation = this.beanFactory.findAnnotationOnBean(beanName, HaAware.class);
+		if (annotation == null) {
+			return bean;
+		}
+		return attach(bean, beanName, annotation);
+	}
+
+	@SuppressWarnings({ "unchecked", "rawtypes" })
+	private Object attach(Object bean, String beanName, HaAware annotation) {
+		HaAwareSupport support = support();
+		String connection = StringUtils.hasText(annotation.name()) ? annotation.name() : beanName;
+		List<Class<?>> interfaces = interfacesOf(bean, beanName, connection);
+		Class type = interfaces.get(0);
+		Attachment attachment = Attachment.of(type, bean, opener(beanName))
+			.name(connection)
+			.settings(support.settings().resolve(connection, annotation.retransmit()))
+			.alsoImplementing(interfaces.toArray(Class<?>[]::new));
+		RecoveryFunction<?> recovery = recovery(connection, beanName, annotation, support.properties());
+		if (recovery != null) {
+			attachment.recovery(recovery);
+		}
+		return support.connections().attach(attachment);
+	}
+
+	private Opener<Object> opener(String beanName) {
+		String twin = HaAwareBeanDefinitions.twinOf(beanName);
+		if (!this.beanFactory.containsBeanDefinition(twin)) {
+			return () -> {
+				throw new IllegalStateException("bean '" + beanName + "' cannot be made again: its definition is "
+						+ "not annotated, so no twin was registered; name a recovery bean instead");
+			};
+		}
+		return () -> this.beanFactory.getBean(twin);
+	}
+
+	private RecoveryFunction<?> recovery(String connection, String beanName, HaAware annotation,
+			HaProperties properties) {
+		HaProperties.Connection own = properties.getConnections().get(connection);
+		String fromProperty = (own != null) ? own.getRecovery() : null;
+		String key;
+		String recoveryBean;
+		if (StringUtils.hasText(fromProperty)) {
+			key = "ha.connections." + connection + ".recovery";
+			recoveryBean = fromProperty;
+		}
+		else if (StringUtils.hasText(annotation.recovery())) {
+			key = "@HaAware(recovery) on bean '" + beanName + "'";
+			recoveryBean = annotation.recovery();
+		}
+		else if (StringUtils.hasText(properties.getDefaults().getRecovery())) {
+			key = "ha.defaults.recovery";
+			recoveryBean = properties.getDefaults().getRecovery();
+		}
+		else {
+			return null;
+		}
+		if (!this.beanFactory.containsBean(recoveryBean)) {
+			throw new HaConfigurationException(connection, key, "recovery bean '" + recoveryBean + "' not found",
+					"define a bean of type RecoveryFunction named '" + recoveryBean + "', or fix the name at " + key);
+		}
+		if (!this.beanFactory.isTypeMatch(recoveryBean, RecoveryFunction.class)) {
+			throw new HaConfigurationException(connection, key,
+					"bean '" + recoveryBean + "' is a " + typeName(recoveryBean) + ", not a RecoveryFunction",
+					"name a bean of type io.hacover.core.RecoveryFunction at " + key);
+		}
+		return new BeanNameRecoveryFunction<>(this.beanFactory, recoveryBean);
+	}
+
+	private String typeName(String beanName) {
+		Class<?> type = this.beanFactory.getType(beanName);
+		return (type != null) ? type.getName() : "bean of unknown type";
+	}
+
+	private List<Class<?>> interfacesOf(Object bean, String beanName, String connection) {
+		List<Class<?>> interfaces = new ArrayList<>();
+		Class<?> declared = declaredType(beanName);
+		if (declared != null && declared.isInterface()) {
+			interfaces.add(declared);
+		}
+		for (Class<?> candidate : ClassUtils.getAllInterfacesForClassAsSet(bean.getClass())) {
+			if (!interfaces.contains(candidate) && !isInfrastructure(candidate)) {
+				interfaces.add(candidate);
+			}
+		}
+		if (interfaces.isEmpty()) {
+			throw new HaConfigurationException(connection, "@HaAware on bean '" + beanName + "'",
+					"its type " + bean.getClass().getName() + " implements no interface, so there is nothing to proxy",
+					"declare the bean (or the @Bean method's return type) as an interface that the class implements, "
+							+ "and inject it by that interface");
+		}
+		return interfaces;
+	}
+
+	private Class<?> declaredType(String beanName) {
+		BeanDefinition definition = this.beanFactory.getMergedBeanDefinition(beanName);
+		if (definition instanceof RootBeanDefinition root) {
+			Method factoryMethod = root.getResolvedFactoryMethod();
+			if (factoryMethod != null) {
+				return factoryMethod.getReturnType();
+			}
+		}
+		return null;
+	}
+
+	private static boolean isInfrastructure(Class<?> type) {
+		String name = type.getName();
+		return name.startsWith("org.springframework.") || name.startsWith("io.hacover.")
+				|| type == java.io.Serializable.class || type == Cloneable.class;
+	}
+
+	private HaAwareSupport support() {
+		HaAwareSupport current = this.support;
+		if (current == null) {
+			current = this.beanFactory.getBean(HaAwareSupport.class);
+			this.support = current;
+		}
+		return current;
+	}
+
+}

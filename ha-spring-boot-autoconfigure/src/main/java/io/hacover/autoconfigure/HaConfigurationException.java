@@ -1,0 +1,54 @@
+package io.hacover.autoconfigure;
+
+/**
+ * A misconfiguration of an HA connection, found at start-up: names the connection, the
+ * key (a property or annotation attribute) and the fix. Reported by
+ * {@link HaConfigurationFailureAnalyzer}.
+ */
+public class HaConfigurationException extends RuntimeException {
+
+	private final String connection;
+
+	private final String key;
+
+	private final String fix;
+
+	/**
+	 * Creates a new instance.
+	 * @param connection the connection's name
+	 * @param key the property or annotation attribute at fault
+	 * @param problem what was expected and what was found
+	 * @param fix what to do
+	 */
+	public HaConfigurationException(String connection, String key, String problem, String fix) {
+		super("connection '" + connection + "': " + key + ": " + problem + "; " + fix);
+		this.connection = connection;
+		this.key = key;
+		this.fix = fix;
+	}
+
+	/**
+	 * Returns the name of the connection.
+	 * @return the connection's name
+	 */
+	public String getConnection() {
+		return this.connection;
+	}
+
+	/**
+	 * Returns the property or annotation attribute at fault.
+	 * @return the key
+	 */
+	public String getKey() {
+		return this.key;
+	}
+
+	/**
+	 * Returns what to do.
+	 * @return the fix
+	 */
+	public String getFix() {
+		return this.fix;
+	}
+
+}

@@ -1,0 +1,18 @@
+package io.hacover.autoconfigure;
+
+import org.springframework.boot.diagnostics.AbstractFailureAnalyzer;
+import org.springframework.boot.diagnostics.FailureAnalysis;
+
+/**
+ * Turns an {@link HaConfigurationException} into one clear start-up report: the
+ * connection, the key, what is wrong and the fix.
+ */
+class HaConfigurationFailureAnalyzer extends AbstractFailureAnalyzer<HaConfigurationException> {
+
+	@Override
+	protected FailureAnalysis analyze(Throwable rootFailure, HaConfigurationException cause) {
+		return new FailureAnalysis("HA connection '" + cause.getConnection() + "' is misconfigured at " + cause.getKey()
+				+ ":\n\n    " + cause.getMessage(), "Fix: " + cause.getFix(), cause);
+	}
+
+}

@@ -1,0 +1,256 @@
+package io.hacover.autoconfigure;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.hacover.core.RetransmitPolicy;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * Configuration of HA connections, under {@code ha.*}: defaults for every connection,
+ * then per-connection overrides under {@code ha.connections.<name>.*}. Unknown keys fail
+ * start-up.
+ */
+@ConfigurationProperties(prefix = "ha", ignoreUnknownFields = false)
+public class HaProperties {
+
+	/**
+	 * Whether to make @HaAware beans HA-aware.
+	 */
+	private boolean enabled = true;
+
+	/**
+	 * Settings for every connection, unless overridden under ha.connections.<name>.
+	 */
+	private final Connection defaults = new Connection();
+
+	/**
+	 * Settings of single connections, by connection name; each overrides ha.defaults.
+	 */
+	private final Map<String, Connection> connections = new LinkedHashMap<>();
+
+	/**
+	 * Fully qualified names of further exception types that mean a connection is dead,
+	 * anywhere in the cause chain, besides the java.io, java.net and java.nio connection
+	 * errors.
+	 */
+	private List<String> staleExceptions = new ArrayList<>();
+
+	public boolean isEnabled() {
+		return this.enabled;
+	}
+
+	public void setEnabled(boolean enabled) {
+		this.enabled = enabled;
+	}
+
+	public Connection getDefaults() {
+		return this.defaults;
+	}
+
+	public Map<String, Connection> getConnections() {
+		return this.connections;
+	}
+
+	public List<String> getStaleExceptions() {
+		return this.staleExceptions;
+	}
+
+	public void setStaleExceptions(List<String> staleExceptions) {
+		this.staleExceptions = staleExceptions;
+	}
+
+	/**
+	 * Settings of one connection, or of every connection under {@code ha.defaults}.
+	 */
+	public static class Connection {
+
+		/**
+		 * Name of the RecoveryFunction bean that recovers the connection. Unset to take
+		 * the one named by @HaAware, or else to make a fresh instance of the bean.
+		 */
+		private String recovery;
+
+		/**
+		 * Name of a bean that spaces recovery attempts instead of 'backoff': a
+		 * RecoveryPolicy, a Spring BackOff, or, with spring-retry, a BackOffPolicy or
+		 * RetryTemplate.
+		 */
+		private String policy;
+
+		/**
+		 * Whether an operation that failed stale is issued again after recovery:
+		 * 'always', 'safe' (only @Idempotent methods) or 'never'. Default 'always'.
+		 */
+		private RetransmitPolicy retransmit;
+
+		/**
+		 * How many times one call is re-issued after recoveries before its stale error
+		 * reaches the caller. Default 3.
+		 */
+		private Integer maxRetransmissions;
+
+		/**
+		 * Maximum number of calls of the recovery function in total, successful or not;
+		 * -1 for no limit (the default), 0 to disable recovery.
+		 */
+		private Long maxRecoveries;
+
+		/**
+		 * Maximum number of failed calls of the recovery function in a row; -1 for no
+		 * limit (the default).
+		 */
+		private Long maxConsecutiveFailures;
+
+		/**
+		 * Spacing of the attempts of one recovery.
+		 */
+		private final Backoff backoff = new Backoff();
+
+		public String getRecovery() {
+			return this.recovery;
+		}
+
+		public void setRecovery(String recovery) {
+			this.recovery = recovery;
+		}
+
+		public String getPolicy() {
+			return this.policy;
+		}
+
+		public void setPolicy(String policy) {
+			this.policy = policy;
+		}
+
+		public RetransmitPolicy getRetransmit() {
+			return this.retransmit;
+		}
+
+		public void setRetransmit(RetransmitPolicy retransmit) {
+			this.retransmit = retransmit;
+		}
+
+		public Integer getMaxRetransmissions() {
+			return this.maxRetransmissions;
+		}
+
+		public void setMaxRetransmissions(Integer maxRetransmissions) {
+			this.maxRetransmissions = maxRetransmissions;
+		}
+
+		public Long getMaxRecoveries() {
+			return this.maxRecoveries;
+		}
+
+		public void setMaxRecoveries(Long maxRecoveries) {
+			this.maxRecoveries = maxRecoveries;
+		}
+
+		public Long getMaxConsecutiveFailures() {
+			return this.maxConsecutiveFailures;
+		}
+
+		public void setMaxConsecutiveFailures(Long maxConsecutiveFailures) {
+			this.maxConsecutiveFailures = maxConsecutiveFailures;
+		}
+
+		public Backoff getBackoff() {
+			return this.backoff;
+		}
+
+	}
+
+	/**
+	 * Exponential spacing of the attempts of one recovery. The first attempt runs at
+	 * once.
+	 */
+	public static class Backoff {
+
+		/**
+		 * Wait before the second attempt. Default 50ms.
+		 */
+		private Duration initialDelay;
+
+		/**
+		 * Factor applied to the wait after each failed attempt, at least 1. Default 2.
+		 */
+		private Double multiplier;
+
+		/**
+		 * Longest wait between two attempts. Default 2s.
+		 */
+		private Duration maxDelay;
+
+		/**
+		 * Total number of attempts of one recovery, the first included. Default 20.
+		 */
+		private Integer maxAttempts;
+
+		/**
+		 * Time budget of one recovery, from the stale error; when spent, the caller gets
+		 * the original error. Default 30s.
+		 */
+		private Duration budget;
+
+		/**
+		 * Random amount added to or taken from each wait, at most the initial delay.
+		 * Default 0.
+		 */
+		private Duration jitter;
+
+		public Duration getInitialDelay() {
+			return this.initialDelay;
+		}
+
+		public void setInitialDelay(Duration initialDelay) {
+			this.initialDelay = initialDelay;
+		}
+
+		public Double getMultiplier() {
+			return this.multiplier;
+		}
+
+		public void setMultiplier(Double multiplier) {
+			this.multiplier = multiplier;
+		}
+
+		public Duration getMaxDelay() {
+			return this.maxDelay;
+		}
+
+		public void setMaxDelay(Duration maxDelay) {
+			this.maxDelay = maxDelay;
+		}
+
+		public Integer getMaxAttempts() {
+			return this.maxAttempts;
+		}
+
+		public void setMaxAttempts(Integer maxAttempts) {
+			this.maxAttempts = maxAttempts;
+		}
+
+		public Duration getBudget() {
+			return this.budget;
+		}
+
+		public void setBudget(Duration budget) {
+			this.budget = budget;
+		}
+
+		public Duration getJitter() {
+			return this.jitter;
+		}
+
+		public void setJitter(Duration jitter) {
+			this.jitter = jitter;
+		}
+
+	}
+
+}

@@ -1,0 +1,164 @@
+package io.hacover.core;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.springframework.util.Assert;
+
+/**
+ * What to attach: the resource (or how to open it), its interface, name, recovery
+ * function, handle and settings. A mutable builder given to
+ * {@link HaConnections#attach(Attachment)} or {@link HaConnections#open(Attachment)}.
+ *
+ * @param <T> the interface the HA connection implements
+ */
+public final class Attachment<T> {
+
+	final Class<T> type;
+
+	final List<Class<?>> extraInterfaces = new ArrayList<>();
+
+	final T resource;
+
+	final Opener<T> opener;
+
+	String name;
+
+	RecoveryFunction<T> recovery;
+
+	Object handle;
+
+	ConnectionSettings settings;
+
+	StaleConnectionClassifier classifier;
+
+	boolean replace;
+
+	private Attachment(Class<T> type, T resource, Opener<T> opener) {
+		Assert.notNull(type, "'type' must not be null");
+		Assert.isTrue(type.isInterface(), () -> "'type' must be an interface, not " + type.getName());
+		this.type = type;
+		this.resource = resource;
+		this.opener = opener;
+	}
+
+	/**
+	 * Starts an attachment of an existing resource; with {@link #replace()}, the resource
+	 * may be an HA connection whose recovery function and handle are to be replaced (H3).
+	 * @param <T> the interface type
+	 * @param type the interface the HA connection implements
+	 * @param resource the resource
+	 * @return the attachment
+	 */
+	public static <T> Attachment<T> of(Class<T> type, T resource) {
+		Assert.notNull(resource, "'resource' must not be null");
+		return new Attachment<>(type, resource, null);
+	}
+
+	/**
+	 * Starts an attachment of an existing resource that can be opened again the same way.
+	 * @param <T> the interface type
+	 * @param type the interface the HA connection implements
+	 * @param resource the resource, opened by {@code opener}
+	 * @param opener how to open it again, for {@link RecoveryContext#reopen()}
+	 * @return the attachment
+	 */
+	public static <T> Attachment<T> of(Class<T> type, T resource, Opener<T> opener) {
+		Assert.notNull(resource, "'resource' must not be null");
+		Assert.notNull(opener, "'opener' must not be null");
+		return new Attachment<>(type, resource, opener);
+	}
+
+	/**
+	 * Starts an attachment of a resource that {@link HaConnections#open(Attachment)}
+	 * opens.
+	 * @param <T> the interface type
+	 * @param type the interface the HA connection implements
+	 * @param opener how to open the resource, now and for
+	 * {@link RecoveryContext#reopen()}
+	 * @return the attachment
+	 */
+	public static <T> Attachment<T> opening(Class<T> type, Opener<T> opener) {
+		Assert.notNull(opener, "'opener' must not be null");
+		return new Attachment<>(type, null, opener);
+	}
+
+	/**
+	 * Names the connection; names are unique in the table. Without a name, one is made
+	 * from the type.
+	 * @param name the name
+	 * @return this attachment
+	 */
+	public Attachment<T> name(String name) {
+		Assert.hasText(name, "'name' must not be empty");
+		this.name = name;
+		return this;
+	}
+
+	/**
+	 * Sets the recovery function. Without one, the connection reopens the way it was
+	 * opened, if it has an opener.
+	 * @param recovery the recovery function
+	 * @return this attachment
+	 */
+	public Attachment<T> recovery(RecoveryFunction<T> recovery) {
+		this.recovery = recovery;
+		return this;
+	}
+
+	/**
+	 * Sets the handle passed back to every recovery (H9).
+	 * @param handle the handle
+	 * @return this attachment
+	 */
+	public Attachment<T> handle(Object handle) {
+		this.handle = handle;
+		return this;
+	}
+
+	/**
+	 * Sets the connection's settings; without, the table's defaults apply.
+	 * @param settings the settings
+	 * @return this attachment
+	 */
+	public Attachment<T> settings(ConnectionSettings settings) {
+		this.settings = settings;
+		return this;
+	}
+
+	/**
+	 * Sets the classifier of stale errors; without, the table's classifier applies.
+	 * @param classifier the classifier
+	 * @return this attachment
+	 */
+	public Attachment<T> classifier(StaleConnectionClassifier classifier) {
+		this.classifier = classifier;
+		return this;
+	}
+
+	/**
+	 * Adds interfaces that the HA connection implements besides its type.
+	 * @param interfaces more interfaces, each implemented by the resource
+	 * @return this attachment
+	 */
+	public Attachment<T> alsoImplementing(Class<?>... interfaces) {
+		for (Class<?> extra : interfaces) {
+			Assert.isTrue(extra.isInterface(), () -> extra.getName() + " is not an interface");
+			if (extra != this.type && !this.extraInterfaces.contains(extra)) {
+				this.extraInterfaces.add(extra);
+			}
+		}
+		return this;
+	}
+
+	/**
+	 * Asks for the replace option (H3): attaching an HA connection swaps its recovery
+	 * function and handle instead of failing.
+	 * @return this attachment
+	 */
+	public Attachment<T> replace() {
+		this.replace = true;
+		return this;
+	}
+
+}

@@ -1,0 +1,132 @@
+package io.hacover.core;
+
+import java.time.Duration;
+
+import org.springframework.util.Assert;
+import org.springframework.util.backoff.BackOff;
+import org.springframework.util.backoff.BackOffExecution;
+import org.springframework.util.backoff.ExponentialBackOff;
+
+/**
+ * How the attempts of one recovery are spaced (H12): a Spring {@link BackOff} that gives
+ * the wait before each attempt after the first, and an overall time budget.
+ * <p>
+ * The first attempt runs at once. After each failed attempt the back-off gives the next
+ * wait; when it says {@link BackOffExecution#STOP}, or when the wait would end beyond the
+ * budget (counted from the start of the recovery), the recovery gives up (H11).
+ */
+public final class RecoveryPolicy {
+
+	/**
+	 * Wait before the second attempt, by default.
+	 */
+	public static final Duration DEFAULT_INITIAL_DELAY = Duration.ofMillis(50);
+
+	/**
+	 * Factor applied to the wait after each failed attempt, by default.
+	 */
+	public static final double DEFAULT_MULTIPLIER = 2.0;
+
+	/**
+	 * Longest wait between two attempts, by default.
+	 */
+	public static final Duration DEFAULT_MAX_DELAY = Duration.ofSeconds(2);
+
+	/**
+	 * Total number of attempts of one recovery, by default.
+	 */
+	public static final int DEFAULT_MAX_ATTEMPTS = 20;
+
+	/**
+	 * Time budget of one recovery, by default.
+	 */
+	public static final Duration DEFAULT_BUDGET = Duration.ofSeconds(30);
+
+	private final BackOff backOff;
+
+	private final Duration budget;
+
+	private final String description;
+
+	private RecoveryPolicy(BackOff backOff, Duration budget, String description) {
+		Assert.notNull(backOff, "'backOff' must not be null");
+		Assert.isTrue(budget != null && !budget.isNegative(), "'budget' must not be negative");
+		this.backOff = backOff;
+		this.budget = budget;
+		this.description = description;
+	}
+
+	/**
+	 * Returns the default policy: exponential back-off from
+	 * {@link #DEFAULT_INITIAL_DELAY} by {@link #DEFAULT_MULTIPLIER} up to
+	 * {@link #DEFAULT_MAX_DELAY}, at most {@link #DEFAULT_MAX_ATTEMPTS} attempts within
+	 * {@link #DEFAULT_BUDGET}, no jitter.
+	 * @return the default policy
+	 */
+	public static RecoveryPolicy defaults() {
+		return exponential(DEFAULT_INITIAL_DELAY, DEFAULT_MULTIPLIER, DEFAULT_MAX_DELAY, DEFAULT_MAX_ATTEMPTS,
+				DEFAULT_BUDGET, Duration.ZERO);
+	}
+
+	/**
+	 * Returns an exponential policy.
+	 * @param initialDelay wait before the second attempt
+	 * @param multiplier factor applied to the wait after each failed attempt, at least 1
+	 * @param maxDelay longest wait between two attempts, at least the initial delay
+	 * @param maxAttempts total number of attempts, the first one included, at least 1
+	 * @param budget time budget of one recovery
+	 * @param jitter random amount added to or taken from each wait, at most the initial
+	 * delay
+	 * @return the policy
+	 * @throws IllegalArgumentException if a value is out of range
+	 */
+	public static RecoveryPolicy exponential(Duration initialDelay, double multiplier, Duration maxDelay,
+			int maxAttempts, Duration budget, Duration jitter) {
+		Assert.isTrue(!initialDelay.isNegative(), "'initialDelay' must not be negative");
+		Assert.isTrue(multiplier >= 1, "'multiplier' must be at least 1");
+		Assert.isTrue(maxDelay.compareTo(initialDelay) >= 0, "'maxDelay' must be at least 'initialDelay'");
+		Assert.isTrue(maxAttempts >= 1, "'maxAttempts' must be at least 1");
+		Assert.isTrue(!jitter.isNegative() && jitter.compareTo(initialDelay) <= 0,
+				"'jitter' must be between zero and 'initialDelay'");
+		ExponentialBackOff backOff = new ExponentialBackOff(initialDelay.toMillis(), multiplier);
+		backOff.setMaxInterval(maxDelay.toMillis());
+		backOff.setMaxAttempts(maxAttempts - 1);
+		backOff.setJitter(jitter.toMillis());
+		String description = "exponential(initial " + initialDelay.toMillis() + " ms, x" + multiplier + ", max "
+				+ maxDelay.toMillis() + " ms, " + maxAttempts + " attempts, budget " + budget.toMillis() + " ms)";
+		return new RecoveryPolicy(backOff, budget, description);
+	}
+
+	/**
+	 * Returns a policy on any Spring {@link BackOff}: its
+	 * {@link BackOffExecution#nextBackOff()} is asked after each failed attempt.
+	 * @param backOff the back-off
+	 * @param budget time budget of one recovery
+	 * @return the policy
+	 */
+	public static RecoveryPolicy of(BackOff backOff, Duration budget) {
+		return new RecoveryPolicy(backOff, budget, backOff + " (budget " + budget.toMillis() + " ms)");
+	}
+
+	/**
+	 * Starts spacing one recovery.
+	 * @return the execution to ask after each failed attempt
+	 */
+	public BackOffExecution start() {
+		return this.backOff.start();
+	}
+
+	/**
+	 * Returns the time budget of one recovery.
+	 * @return the budget
+	 */
+	public Duration budget() {
+		return this.budget;
+	}
+
+	@Override
+	public String toString() {
+		return this.description;
+	}
+
+}
