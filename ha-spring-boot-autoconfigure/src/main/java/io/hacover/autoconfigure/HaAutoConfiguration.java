@@ -30,11 +30,6 @@ import org.springframework.util.ClassUtils;
 public final class HaAutoConfiguration {
 
 	@Bean
-	static HaAwareBeanDefinitions haAwareBeanDefinitions() {
-		return new HaAwareBeanDefinitions();
-	}
-
-	@Bean
 	static HaAwareBeanPostProcessor haAwareBeanPostProcessor() {
 		return new HaAwareBeanPostProcessor();
 	}

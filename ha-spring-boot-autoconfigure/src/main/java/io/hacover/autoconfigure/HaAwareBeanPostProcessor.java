@@ -15,6 +15,7 @@ import org.springframework.beans.factory.BeanFactoryAware;
 import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.beans.factory.support.DefaultListableBeanFactory;
 import org.springframework.beans.factory.support.RootBeanDefinition;
 import org.springframework.core.Ordered;
 import org.springframework.util.Assert;
@@ -29,7 +30,11 @@ import org.springframework.util.StringUtils;
  */
 final class HaAwareBeanPostProcessor implements BeanPostProcessor, BeanFactoryAware, Ordered {
 
+	private static final String TWIN_PREFIX = "io.hacover.reopen.";
+
 	private ConfigurableListableBeanFactory beanFactory;
+
+	private volatile DefaultListableBeanFactory twins;
 
 	private volatile HaAwareSupport support;
 
@@ -46,7 +51,7 @@ final class HaAwareBeanPostProcessor implements BeanPostProcessor, BeanFactoryAw
 
 	@Override
 	public Object postProcessAfterInitialization(Object bean, String beanName) throws BeansException {
-		if (HaAwareBeanDefinitions.isTwin(beanName) || !this.beanFactory.containsBeanDefinition(beanName)) {
+		if (beanName.startsWith(TWIN_PREFIX) || !this.beanFactory.containsBeanDefinition(beanName)) {
 			return bean;
 		}
 		HaAware annotation = this.beanFactory.findAnnotationOnBean(beanName, HaAware.class);
@@ -73,15 +78,31 @@ final class HaAwareBeanPostProcessor implements BeanPostProcessor, BeanFactoryAw
 		return support.connections().attach(attachment);
 	}
 
+	/**
+	 * Returns how to make a fresh instance of the bean the way it was first made: a
+	 * prototype twin of its definition (same factory method or constructor, same
+	 * collaborators, same post-processing), kept in a child bean factory so that the
+	 * context's lookups by type never see it.
+	 */
 	private Opener<Object> opener(String beanName) {
-		String twin = HaAwareBeanDefinitions.twinOf(beanName);
-		if (!this.beanFactory.containsBeanDefinition(twin)) {
-			return () -> {
-				throw new IllegalStateException("bean '" + beanName + "' cannot be made again: its definition is "
-						+ "not annotated, so no twin was registered; name a recovery bean instead");
-			};
+		RootBeanDefinition twin = new RootBeanDefinition(
+				(RootBeanDefinition) this.beanFactory.getMergedBeanDefinition(beanName));
+		twin.setScope(BeanDefinition.SCOPE_PROTOTYPE);
+		String twinName = TWIN_PREFIX + beanName;
+		DefaultListableBeanFactory twins = twins();
+		twins.registerBeanDefinition(twinName, twin);
+		return () -> twins.getBean(twinName);
+	}
+
+	private DefaultListableBeanFactory twins() {
+		DefaultListableBeanFactory twins = this.twins;
+		if (twins == null) {
+			twins = new DefaultListableBeanFactory(this.beanFactory);
+			twins.copyConfigurationFrom(this.beanFactory);
+			twins.addEmbeddedValueResolver(this.beanFactory::resolveEmbeddedValue);
+			this.twins = twins;
 		}
-		return () -> this.beanFactory.getBean(twin);
+		return twins;
 	}
 
 	private RecoveryFunction<?> recovery(String connection, String beanName, HaAware annotation,
@@ -155,8 +176,7 @@ final class HaAwareBeanPostProcessor implements BeanPostProcessor, BeanFactoryAw
 
 	private static boolean isInfrastructure(Class<?> type) {
 		String name = type.getName();
-		return name.startsWith("org.springframework.") || name.startsWith("io.hacover.")
-				|| type == java.io.Serializable.class || type == Cloneable.class;
+		return name.startsWith("org.springframework.") || type == java.io.Serializable.class || type == Cloneable.class;
 	}
 
 	private HaAwareSupport support() {

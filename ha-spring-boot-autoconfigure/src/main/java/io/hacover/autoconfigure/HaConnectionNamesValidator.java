@@ -27,10 +27,8 @@ final class HaConnectionNamesValidator implements SmartInitializingSingleton {
 	public void afterSingletonsInstantiated() {
 		Set<String> known = new TreeSet<>();
 		for (String beanName : this.beanFactory.getBeanNamesForAnnotation(HaAware.class)) {
-			if (!HaAwareBeanDefinitions.isTwin(beanName)) {
-				HaAware annotation = this.beanFactory.findAnnotationOnBean(beanName, HaAware.class);
-				known.add(StringUtils.hasText(annotation.name()) ? annotation.name() : beanName);
-			}
+			HaAware annotation = this.beanFactory.findAnnotationOnBean(beanName, HaAware.class);
+			known.add(StringUtils.hasText(annotation.name()) ? annotation.name() : beanName);
 		}
 		for (String name : this.properties.getConnections().keySet()) {
 			if (!known.contains(name)) {
