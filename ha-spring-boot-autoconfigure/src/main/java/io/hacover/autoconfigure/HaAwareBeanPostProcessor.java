@@ -10,6 +10,7 @@ import io.hacover.core.Opener;
 import io.hacover.core.RecoveryFunction;
 
 import org.springframework.beans.BeansException;
+import org.springframework.beans.factory.BeanCreationException;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.BeanFactoryAware;
 import org.springframework.beans.factory.config.BeanDefinition;
@@ -75,7 +76,21 @@ final class HaAwareBeanPostProcessor implements BeanPostProcessor, BeanFactoryAw
 		if (recovery != null) {
 			attachment.recovery(recovery);
 		}
-		return support.connections().attach(attachment);
+		if (support.connections().find(connection).isPresent()) {
+			throw new HaConfigurationException(connection, "@HaAware on bean '" + beanName + "'",
+					"another bean already uses the connection name '" + connection + "'",
+					"give each @HaAware bean its own name with @HaAware(name = ...)");
+		}
+		try {
+			// Making the bean is the "open" of an open-style operation (H6).
+			return support.connections().open(attachment);
+		}
+		catch (RuntimeException ex) {
+			throw ex;
+		}
+		catch (Exception ex) {
+			throw new BeanCreationException(beanName, "could not make the bean HA-aware", ex);
+		}
 	}
 
 	/**

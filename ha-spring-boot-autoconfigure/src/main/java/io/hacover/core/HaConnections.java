@@ -130,18 +130,19 @@ public final class HaConnections {
 
 	/**
 	 * Opens a resource with the attachment's opener, then attaches it (H6). If the attach
-	 * fails, the freshly opened resource is closed before the error is thrown.
+	 * fails, the freshly opened resource is closed before the error is thrown. An
+	 * attachment made with {@link Attachment#of(Class, Object, Opener)} carries a
+	 * resource its caller has just opened: it is attached (and closed if that fails) and
+	 * the opener is kept for reopening.
 	 * @param <T> the interface type
-	 * @param attachment what to open and attach, made with
-	 * {@link Attachment#opening(Class, Opener)}
+	 * @param attachment what to open and attach
 	 * @return the HA connection
 	 * @throws Exception when opening fails, or the attach fails as in
 	 * {@link #attach(Attachment)}
 	 */
 	public <T> T open(Attachment<T> attachment) throws Exception {
-		Assert.isTrue(attachment.opener != null && attachment.resource == null,
-				"'attachment' must be made with Attachment.opening(type, opener)");
-		T resource = attachment.opener.open();
+		Assert.notNull(attachment.opener, "'attachment' must have an opener");
+		T resource = (attachment.resource != null) ? attachment.resource : attachment.opener.open();
 		Assert.state(resource != null, "the opener returned null");
 		try {
 			return newConnection(attachment, resource);
