@@ -118,16 +118,16 @@ final class ConnectionRecord<T> {
 			if (!recoveryEnabled() || !this.classifier.isStale(failure)) {
 				throw failure;
 			}
-			int limit = this.settings.maxRetransmissions();
-			if (reissues >= limit) {
-				failure.addSuppressed(new RecoveryFailedException(this.name, 0, "operation " + describe(method)
-						+ " failed stale again after being re-issued " + limit + " times; giving up on this call",
-						null));
-				throw failure;
-			}
 			issuedOn = recover(issuedOn, failure);
 			if (!mayRetransmit(method)) {
 				throw new OutcomeUnknownException(this.name, describe(method), failure);
+			}
+			int limit = this.settings.maxRetransmissions();
+			if (reissues >= limit) {
+				failure.addSuppressed(new RecoveryFailedException(this.name, 0, "the connection is recovered, but "
+						+ "operation " + describe(method) + " was already re-issued " + limit
+						+ " times and failed stale each time; giving up on this call", null));
+				throw failure;
 			}
 			this.retransmitted.incrementAndGet();
 			this.table.publish(HaEvent.of(HaEvent.Kind.RETRANSMITTED, this.name));
