@@ -10,6 +10,8 @@ import io.hacover.core.ConnectionSettings;
 import io.hacover.core.RecoveryPolicy;
 import io.hacover.core.RetransmitPolicy;
 
+import org.springframework.boot.convert.DurationStyle;
+
 /**
  * Resolves the {@link ConnectionSettings} of one connection from
  * {@code ha.connections.<name>}, then {@code ha.defaults}, then the engine's defaults,
@@ -46,7 +48,7 @@ final class ConnectionSettingsResolver {
 	 * @return the default settings
 	 */
 	ConnectionSettings defaults() {
-		return resolve("*", new RetransmitPolicy[0]);
+		return resolve(HaConfigurationException.ALL_CONNECTIONS, new RetransmitPolicy[0]);
 	}
 
 	/**
@@ -60,9 +62,12 @@ final class ConnectionSettingsResolver {
 	ConnectionSettings resolve(String connection, RetransmitPolicy[] annotated) {
 		Source source = new Source(connection);
 		ConnectionSettings engine = ConnectionSettings.defaults();
-		RetransmitPolicy retransmit = source.value(Connection::getRetransmit, "retransmit").orElse(null);
+		RetransmitPolicy retransmit = source.own(Connection::getRetransmit);
+		if (retransmit == null && annotated.length > 0) {
+			retransmit = annotated[0];
+		}
 		if (retransmit == null) {
-			retransmit = (annotated.length > 0) ? annotated[0] : engine.retransmit();
+			retransmit = source.value(Connection::getRetransmit, "retransmit").orElse(engine.retransmit());
 		}
 		int maxRetransmissions = source.value(Connection::getMaxRetransmissions, "max-retransmissions")
 			.atLeast(0, "re-issues per call")
@@ -91,13 +96,13 @@ final class ConnectionSettingsResolver {
 		Duration initialDelay = initial.orElse(RecoveryPolicy.DEFAULT_INITIAL_DELAY);
 		Duration maxDelay = max.orElse(RecoveryPolicy.DEFAULT_MAX_DELAY);
 		if (maxDelay.compareTo(initialDelay) < 0) {
-			throw max.invalid("is " + maxDelay + ", shorter than the initial delay " + initialDelay,
-					"make it at least the initial delay");
+			throw max.invalid("is " + DurationStyle.SIMPLE.print(maxDelay) + ", shorter than the initial delay "
+					+ DurationStyle.SIMPLE.print(initialDelay), "make it at least the initial delay");
 		}
 		Duration jitterAmount = jitter.orElse(Duration.ZERO);
 		if (jitterAmount.compareTo(initialDelay) > 0) {
-			throw jitter.invalid("is " + jitterAmount + ", longer than the initial delay " + initialDelay,
-					"make it at most the initial delay");
+			throw jitter.invalid("is " + DurationStyle.SIMPLE.print(jitterAmount) + ", longer than the initial delay "
+					+ DurationStyle.SIMPLE.print(initialDelay), "make it at most the initial delay");
 		}
 		double multiplier = source.backoff(Backoff::getMultiplier, "multiplier")
 			.between(1.0, 100.0)
@@ -142,9 +147,13 @@ final class ConnectionSettingsResolver {
 			this.own = ConnectionSettingsResolver.this.properties.getConnections().get(connection);
 		}
 
+		<V> V own(Function<Connection, V> getter) {
+			return (this.own != null) ? getter.apply(this.own) : null;
+		}
+
 		<V> Value<V> value(Function<Connection, V> getter, String key) {
 			Connection defaults = ConnectionSettingsResolver.this.properties.getDefaults();
-			V mine = (this.own != null) ? getter.apply(this.own) : null;
+			V mine = own(getter);
 			if (mine != null) {
 				return new Value<>(this.connection, "ha.connections." + this.connection + "." + key, mine);
 			}
@@ -174,11 +183,13 @@ final class ConnectionSettingsResolver {
 		Value<V> duration(Duration longest) {
 			Duration duration = (Duration) this.value;
 			if (duration != null && duration.isNegative()) {
-				throw invalid("is " + duration + ", a negative duration",
+				throw invalid("is " + DurationStyle.SIMPLE.print(duration) + ", a negative duration",
 						"give a positive duration such as 100ms or 2s");
 			}
 			if (duration != null && duration.compareTo(longest) > 0) {
-				throw invalid("is " + duration + ", longer than the sensible maximum of " + longest,
+				throw invalid(
+						"is " + DurationStyle.SIMPLE.print(duration) + ", longer than the sensible maximum of "
+								+ DurationStyle.SIMPLE.print(longest),
 						"give a shorter duration; a unit-less number means milliseconds, write 2s for two seconds");
 			}
 			return this;

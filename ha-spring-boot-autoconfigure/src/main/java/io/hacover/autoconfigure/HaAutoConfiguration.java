@@ -85,11 +85,13 @@ public final class HaAutoConfiguration {
 			type = ClassUtils.forName(name.trim(), HaAutoConfiguration.class.getClassLoader());
 		}
 		catch (ClassNotFoundException | LinkageError ex) {
-			throw new HaConfigurationException("*", key, "class '" + name + "' not found",
+			throw new HaConfigurationException(HaConfigurationException.ALL_CONNECTIONS, key,
+					"class '" + name + "' not found",
 					"give the fully qualified name of an exception class on the class path");
 		}
 		if (!Throwable.class.isAssignableFrom(type)) {
-			throw new HaConfigurationException("*", key, "class '" + name + "' is not an exception",
+			throw new HaConfigurationException(HaConfigurationException.ALL_CONNECTIONS, key,
+					"class '" + name + "' is not an exception",
 					"give the fully qualified name of a Throwable subclass");
 		}
 		return (Class<? extends Throwable>) type;

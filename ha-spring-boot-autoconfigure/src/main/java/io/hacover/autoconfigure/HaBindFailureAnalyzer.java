@@ -1,5 +1,7 @@
 package io.hacover.autoconfigure;
 
+import java.util.Arrays;
+import java.util.Locale;
 import java.util.stream.Collectors;
 
 import org.springframework.boot.context.properties.bind.BindException;
@@ -8,6 +10,7 @@ import org.springframework.boot.context.properties.source.ConfigurationProperty;
 import org.springframework.boot.diagnostics.AbstractFailureAnalyzer;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.core.Ordered;
+import org.springframework.core.convert.ConversionFailedException;
 
 /**
  * Reports a property under {@code ha.*} that cannot be bound (an unknown key, or a value
@@ -42,7 +45,7 @@ class HaBindFailureAnalyzer extends AbstractFailureAnalyzer<BindException> imple
 				.sorted()
 				.collect(Collectors.joining(", "));
 			String first = unbound.getUnboundProperties().iterator().next().getName().toString();
-			return new FailureAnalysis("HA connection '" + connectionOf(first) + "': unknown key " + keys,
+			return new FailureAnalysis(HaConfigurationException.describe(connectionOf(first)) + ": unknown key " + keys,
 					"Fix: remove or rename it; an HA connection's keys are " + KEYS + " (under ha.defaults.* or "
 							+ "ha.connections.<name>.*)",
 					cause);
@@ -55,9 +58,21 @@ class HaBindFailureAnalyzer extends AbstractFailureAnalyzer<BindException> imple
 			root = root.getCause();
 		}
 		return new FailureAnalysis(
-				"HA connection '" + connectionOf(key) + "': " + key + ": cannot bind" + value + ": "
+				HaConfigurationException.describe(connectionOf(key)) + ": " + key + ": cannot bind" + value + ": "
 						+ root.getMessage(),
-				"Fix: give " + key + " a valid value (see the key's description in your IDE or the README)", cause);
+				"Fix: give " + key + " " + expected(cause) + " (see the key's description in your IDE or the README)",
+				cause);
+	}
+
+	private String expected(BindException cause) {
+		ConversionFailedException conversion = findCause(cause, ConversionFailedException.class);
+		Class<?> target = (conversion != null) ? conversion.getTargetType().getType() : null;
+		if (target != null && target.isEnum()) {
+			return "one of " + Arrays.stream(target.getEnumConstants())
+				.map((constant) -> ((Enum<?>) constant).name().toLowerCase(Locale.ROOT))
+				.collect(Collectors.joining(", "));
+		}
+		return "a valid value";
 	}
 
 	private static String connectionOf(String key) {
@@ -66,7 +81,7 @@ class HaBindFailureAnalyzer extends AbstractFailureAnalyzer<BindException> imple
 			int dot = rest.indexOf('.');
 			return (dot > 0) ? rest.substring(0, dot) : rest;
 		}
-		return "*";
+		return HaConfigurationException.ALL_CONNECTIONS;
 	}
 
 }

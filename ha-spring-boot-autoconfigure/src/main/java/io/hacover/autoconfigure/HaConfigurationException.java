@@ -7,6 +7,11 @@ package io.hacover.autoconfigure;
  */
 public class HaConfigurationException extends RuntimeException {
 
+	/**
+	 * The connection name given for settings that apply to every connection.
+	 */
+	public static final String ALL_CONNECTIONS = "*";
+
 	private final String connection;
 
 	private final String key;
@@ -21,14 +26,23 @@ public class HaConfigurationException extends RuntimeException {
 	 * @param fix what to do
 	 */
 	public HaConfigurationException(String connection, String key, String problem, String fix) {
-		super("connection '" + connection + "': " + key + ": " + problem + "; " + fix);
+		super(describe(connection) + ": " + key + ": " + problem + "; " + fix);
 		this.connection = connection;
 		this.key = key;
 		this.fix = fix;
 	}
 
 	/**
-	 * Returns the name of the connection.
+	 * Returns how a person reads the connection's name.
+	 * @param connection a connection's name, or {@link #ALL_CONNECTIONS}
+	 * @return {@code connection 'name'}, or {@code every connection}
+	 */
+	static String describe(String connection) {
+		return ALL_CONNECTIONS.equals(connection) ? "every connection" : "connection '" + connection + "'";
+	}
+
+	/**
+	 * Returns the name of the connection, or {@link #ALL_CONNECTIONS}.
 	 * @return the connection's name
 	 */
 	public String getConnection() {

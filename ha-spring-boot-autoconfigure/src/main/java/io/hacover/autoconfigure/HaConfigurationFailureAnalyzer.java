@@ -11,8 +11,9 @@ class HaConfigurationFailureAnalyzer extends AbstractFailureAnalyzer<HaConfigura
 
 	@Override
 	protected FailureAnalysis analyze(Throwable rootFailure, HaConfigurationException cause) {
-		return new FailureAnalysis("HA connection '" + cause.getConnection() + "' is misconfigured at " + cause.getKey()
-				+ ":\n\n    " + cause.getMessage(), "Fix: " + cause.getFix(), cause);
+		return new FailureAnalysis("HA settings of " + HaConfigurationException.describe(cause.getConnection())
+				+ " are wrong at " + cause.getKey() + ":\n\n    " + cause.getMessage(), "Fix: " + cause.getFix(),
+				cause);
 	}
 
 }

@@ -52,24 +52,8 @@ final class SpringRetryPolicyResolver implements RecoveryPolicyResolver {
 		public BackOffExecution start() {
 			RetryContext retryContext = (this.retryPolicy != null) ? this.retryPolicy.open(null)
 					: new RetryContextSupport(null);
-			BackOffContext backOffContext = this.backOffPolicy.start(retryContext);
-			RecoveryAttemptFailed failure = new RecoveryAttemptFailed();
-			return () -> {
-				if (this.retryPolicy != null) {
-					this.retryPolicy.registerThrowable(retryContext, failure);
-					if (!this.retryPolicy.canRetry(retryContext)) {
-						return BackOffExecution.STOP;
-					}
-				}
-				try {
-					this.backOffPolicy.backOff(backOffContext);
-				}
-				catch (BackOffInterruptedException ex) {
-					Thread.currentThread().interrupt();
-					return BackOffExecution.STOP;
-				}
-				return 0;
-			};
+			return new Execution(this.retryPolicy, retryContext, this.backOffPolicy,
+					this.backOffPolicy.start(retryContext));
 		}
 
 		@Override
@@ -80,12 +64,32 @@ final class SpringRetryPolicyResolver implements RecoveryPolicyResolver {
 	}
 
 	/**
-	 * What the retry policy is told of each failed attempt.
+	 * One recovery's spacing: each failure is registered with the retry policy, which may
+	 * stop; otherwise the back-off policy sleeps.
 	 */
-	private static final class RecoveryAttemptFailed extends RuntimeException {
+	private record Execution(RetryPolicy retryPolicy, RetryContext retryContext, BackOffPolicy backOffPolicy,
+			BackOffContext backOffContext) implements BackOffExecution, RecoveryPolicy.FailureAware {
 
-		RecoveryAttemptFailed() {
-			super("a recovery attempt failed", null, false, false);
+		@Override
+		public void attemptFailed(Throwable failure) {
+			if (this.retryPolicy != null) {
+				this.retryPolicy.registerThrowable(this.retryContext, failure);
+			}
+		}
+
+		@Override
+		public long nextBackOff() {
+			if (this.retryPolicy != null && !this.retryPolicy.canRetry(this.retryContext)) {
+				return BackOffExecution.STOP;
+			}
+			try {
+				this.backOffPolicy.backOff(this.backOffContext);
+			}
+			catch (BackOffInterruptedException ex) {
+				Thread.currentThread().interrupt();
+				return BackOffExecution.STOP;
+			}
+			return 0;
 		}
 
 	}

@@ -124,9 +124,11 @@ final class ConnectionRecord<T> {
 			}
 			int limit = this.settings.maxRetransmissions();
 			if (reissues >= limit) {
-				failure.addSuppressed(new RecoveryFailedException(this.name, 0, "the connection is recovered, but "
-						+ "operation " + describe(method) + " was already re-issued " + limit
-						+ " times and failed stale each time; giving up on this call", null));
+				failure.addSuppressed(new RecoveryFailedException(this.name, 0,
+						"the connection is recovered, but " + "operation " + describe(method)
+								+ " was already re-issued " + limit
+								+ " times and failed stale each time; giving up on this call",
+						null));
 				throw failure;
 			}
 			this.retransmitted.incrementAndGet();
@@ -228,6 +230,9 @@ final class ConnectionRecord<T> {
 						"the recovery function gave up (returned null) at attempt " + attempt, null));
 			}
 			publish(HaEvent.Kind.ATTEMPT_FAILED, attempt, lastError, Duration.ZERO);
+			if (spacing instanceof RecoveryPolicy.FailureAware aware) {
+				aware.attemptFailed(lastError);
+			}
 			long delay = spacing.nextBackOff();
 			if (Thread.currentThread().isInterrupted()) {
 				throw interrupted(cause, before);

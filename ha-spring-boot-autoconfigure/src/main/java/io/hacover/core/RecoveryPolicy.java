@@ -129,4 +129,20 @@ public final class RecoveryPolicy {
 		return this.description;
 	}
 
+	/**
+	 * A {@link BackOffExecution} that is told why each attempt failed, just before its
+	 * {@link BackOffExecution#nextBackOff() nextBackOff()} is asked for the next wait:
+	 * for policies that decide by the kind of failure.
+	 */
+	public interface FailureAware {
+
+		/**
+		 * Called on the recovering thread after a failed attempt, before the next wait is
+		 * asked.
+		 * @param failure what the recovery function threw
+		 */
+		void attemptFailed(Throwable failure);
+
+	}
+
 }
