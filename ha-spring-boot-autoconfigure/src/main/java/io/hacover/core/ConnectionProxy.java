@@ -42,13 +42,16 @@ final class ConnectionProxy<T> implements InvocationHandler {
 		if (method.getDeclaringClass() == Object.class) {
 			return objectMethod(proxy, method, args);
 		}
+		if (this.closeable && method.getParameterCount() == 0 && method.getName().equals("close")) {
+			// Closeable's contract: closing a closed connection again has no effect.
+			if (!this.closed.get()) {
+				this.table.close(this);
+			}
+			return null;
+		}
 		if (this.closed.get()) {
 			throw new IllegalStateException("connection '" + this.record.name + "' is closed: this duplicate "
 					+ "cannot be used any more; use another duplicate or open the connection again");
-		}
-		if (this.closeable && method.getParameterCount() == 0 && method.getName().equals("close")) {
-			this.table.close(this);
-			return null;
 		}
 		if (!this.publicInterfaces) {
 			method.setAccessible(true);

@@ -211,11 +211,12 @@ final class ConnectionRecord<T> {
 						new RecoveryFailedException(this.name, attempt - 1, refusal, lastError));
 			}
 			T fresh = null;
+			Throwable attemptError = null;
 			try {
 				fresh = this.recovery.recover(new Context(failedOn.resource, cause, attempt));
 			}
 			catch (Throwable ex) {
-				lastError = ex;
+				attemptError = ex;
 				if (ex instanceof InterruptedException) {
 					Thread.currentThread().interrupt();
 				}
@@ -225,10 +226,11 @@ final class ConnectionRecord<T> {
 			}
 			this.failed.incrementAndGet();
 			this.consecutiveFailures.incrementAndGet();
-			if (lastError == null) {
+			if (attemptError == null) {
 				throw giveUp(failedOn, cause, started, new RecoveryFailedException(this.name, attempt,
-						"the recovery function gave up (returned null) at attempt " + attempt, null));
+						"the recovery function gave up (returned null) at attempt " + attempt, lastError));
 			}
+			lastError = attemptError;
 			publish(HaEvent.Kind.ATTEMPT_FAILED, attempt, lastError, Duration.ZERO);
 			if (spacing instanceof RecoveryPolicy.FailureAware aware) {
 				aware.attemptFailed(lastError);

@@ -259,9 +259,11 @@ public final class HaConnections {
 	}
 
 	/**
-	 * Returns whether the object is an attached HA connection of this table (H1).
+	 * Returns whether the object is an open, attached HA connection of this table (H1):
+	 * neither detached nor closed. A suspended connection, or one whose limits are
+	 * reached, is still attached.
 	 * @param object any object
-	 * @return {@code true} if a stale error on it would start a recovery
+	 * @return {@code true} for an open, attached HA connection
 	 */
 	public boolean isHaAware(Object object) {
 		ConnectionProxy<?> handle = handleOf(object);

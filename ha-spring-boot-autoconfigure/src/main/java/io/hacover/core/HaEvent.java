@@ -27,7 +27,8 @@ public record HaEvent(Kind kind, String connection, Instant time, int attempt, T
 	public enum Kind {
 
 		/**
-		 * A connection was attached, opened, re-attached or duplicated.
+		 * A connection was attached, opened or attached again after a detach; duplicating
+		 * one is no event.
 		 */
 		ATTACHED,
 
