@@ -2,14 +2,12 @@ package io.hacover.autoconfigure;
 
 import java.io.IOException;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import io.hacover.core.ConnectionInfo;
 import io.hacover.core.ConnectionSettings;
 import io.hacover.core.ConnectionState;
 import io.hacover.core.HaConnections;
 import io.hacover.core.OutcomeUnknownException;
-import io.hacover.core.RecoveryContext;
 import io.hacover.core.RecoveryFunction;
 import io.hacover.core.RetransmitPolicy;
 import io.hacover.testsupport.LineClient;
@@ -367,7 +365,7 @@ class HaMisconfigurationTests {
 
 		@Bean
 		CountingReconnect reconnect(@Value("${line.port}") int port) {
-			return new CountingReconnect(port);
+			return new CountingReconnect(() -> port, READ_TIMEOUT);
 		}
 
 	}
@@ -399,7 +397,7 @@ class HaMisconfigurationTests {
 
 		@Bean
 		CountingReconnect reconnect(@Value("${line.port}") int port) {
-			return new CountingReconnect(port);
+			return new CountingReconnect(() -> port, READ_TIMEOUT);
 		}
 
 	}
@@ -453,31 +451,6 @@ class HaMisconfigurationTests {
 	}
 
 	static class PlainResource {
-
-	}
-
-	/**
-	 * Reconnects to the line server and counts its calls.
-	 */
-	static final class CountingReconnect implements RecoveryFunction<LineClient> {
-
-		private final int port;
-
-		private final AtomicInteger calls = new AtomicInteger();
-
-		CountingReconnect(int port) {
-			this.port = port;
-		}
-
-		@Override
-		public LineClient recover(RecoveryContext<LineClient> context) throws IOException {
-			this.calls.incrementAndGet();
-			return SocketLineClient.connect(HOST, this.port, READ_TIMEOUT);
-		}
-
-		int calls() {
-			return this.calls.get();
-		}
 
 	}
 

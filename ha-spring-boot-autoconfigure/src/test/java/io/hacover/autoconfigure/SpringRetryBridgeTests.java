@@ -10,11 +10,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import io.hacover.core.ConnectionInfo;
 import io.hacover.core.HaConnections;
-import io.hacover.core.RecoveryContext;
 import io.hacover.core.RecoveryFailedException;
 import io.hacover.core.RecoveryFunction;
 import io.hacover.testsupport.LineClient;
@@ -199,7 +197,7 @@ class SpringRetryBridgeTests {
 
 		@Bean
 		CountingReconnect reconnect(@Value("${line.port}") int port) {
-			return new CountingReconnect(port);
+			return new CountingReconnect(() -> port, READ_TIMEOUT);
 		}
 
 	}
@@ -272,31 +270,6 @@ class SpringRetryBridgeTests {
 		@Bean
 		String ordersBackOff() {
 			return "10ms";
-		}
-
-	}
-
-	/**
-	 * Reconnects to the line server and counts its calls.
-	 */
-	static final class CountingReconnect implements RecoveryFunction<LineClient> {
-
-		private final int port;
-
-		private final AtomicInteger calls = new AtomicInteger();
-
-		CountingReconnect(int port) {
-			this.port = port;
-		}
-
-		@Override
-		public LineClient recover(RecoveryContext<LineClient> context) throws IOException {
-			this.calls.incrementAndGet();
-			return SocketLineClient.connect(HOST, this.port, READ_TIMEOUT);
-		}
-
-		int calls() {
-			return this.calls.get();
 		}
 
 	}
