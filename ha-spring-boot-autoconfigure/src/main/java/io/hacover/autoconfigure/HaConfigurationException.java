@@ -16,6 +16,8 @@ public class HaConfigurationException extends RuntimeException {
 
 	private final String key;
 
+	private final String problem;
+
 	private final String fix;
 
 	/**
@@ -29,6 +31,7 @@ public class HaConfigurationException extends RuntimeException {
 		super(describe(connection) + ": " + key + ": " + problem + "; " + fix);
 		this.connection = connection;
 		this.key = key;
+		this.problem = problem;
 		this.fix = fix;
 	}
 
@@ -55,6 +58,14 @@ public class HaConfigurationException extends RuntimeException {
 	 */
 	public String getKey() {
 		return this.key;
+	}
+
+	/**
+	 * Returns what was expected and what was found.
+	 * @return the problem
+	 */
+	public String getProblem() {
+		return this.problem;
 	}
 
 	/**

@@ -11,9 +11,8 @@ class HaConfigurationFailureAnalyzer extends AbstractFailureAnalyzer<HaConfigura
 
 	@Override
 	protected FailureAnalysis analyze(Throwable rootFailure, HaConfigurationException cause) {
-		return new FailureAnalysis("HA settings of " + HaConfigurationException.describe(cause.getConnection())
-				+ " are wrong at " + cause.getKey() + ":\n\n    " + cause.getMessage(), "Fix: " + cause.getFix(),
-				cause);
+		return new FailureAnalysis(HaConfigurationException.describe(cause.getConnection()) + ": " + cause.getKey()
+				+ ": " + cause.getProblem(), "Fix: " + cause.getFix(), cause);
 	}
 
 }
