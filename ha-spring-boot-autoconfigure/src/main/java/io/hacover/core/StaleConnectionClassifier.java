@@ -25,8 +25,9 @@ public interface StaleConnectionClassifier {
 	 * ({@link EOFException}), and closed channels, including those closed by an interrupt
 	 * ({@link ClosedChannelException}).
 	 */
-	List<Class<? extends Throwable>> DEFAULT_STALE_TYPES = List.of(SocketException.class, SocketTimeoutException.class,
-			HttpConnectTimeoutException.class, EOFException.class, ClosedChannelException.class);
+	List<Class<? extends Throwable>> DEFAULT_STALE_TYPES = List.of(StaleConnectionException.class,
+			SocketException.class, SocketTimeoutException.class, HttpConnectTimeoutException.class, EOFException.class,
+			ClosedChannelException.class);
 
 	/**
 	 * Returns whether the error, as thrown by an operation on the resource, is stale.
