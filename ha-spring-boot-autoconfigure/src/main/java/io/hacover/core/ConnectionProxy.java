@@ -3,6 +3,8 @@ package io.hacover.core;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
+import java.nio.channels.Channel;
+import java.nio.channels.ClosedChannelException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -50,13 +52,33 @@ final class ConnectionProxy<T> implements InvocationHandler {
 			return null;
 		}
 		if (this.closed.get()) {
-			throw new IllegalStateException("connection '" + this.record.name + "' is closed: this duplicate "
-					+ "cannot be used any more; use another duplicate or open the connection again");
+			return afterClose(proxy, method);
 		}
 		if (!this.publicInterfaces) {
 			method.setAccessible(true);
 		}
-		return this.record.invoke(method, args);
+		Object result = this.record.invoke(method, args);
+		// A fluent method that returns its receiver (SeekableByteChannel.position(long))
+		// must hand
+		// out the HA connection, never the resource behind it (H10, H25).
+		return (result != null && result == this.record.resource()) ? proxy : result;
+	}
+
+	/**
+	 * Answers a call on a closed duplicate: {@code isOpen()} is {@code false}, a channel
+	 * throws {@link ClosedChannelException} as the channel contract says, anything else
+	 * {@link IllegalStateException}.
+	 */
+	private Object afterClose(Object proxy, Method method) throws ClosedChannelException {
+		if (method.getParameterCount() == 0 && method.getName().equals("isOpen")
+				&& method.getReturnType() == boolean.class) {
+			return false;
+		}
+		if (proxy instanceof Channel) {
+			throw new ClosedChannelException();
+		}
+		throw new IllegalStateException("connection '" + this.record.name + "' is closed: this duplicate "
+				+ "cannot be used any more; use another duplicate or open the connection again");
 	}
 
 	private Object objectMethod(Object proxy, Method method, Object[] args) {

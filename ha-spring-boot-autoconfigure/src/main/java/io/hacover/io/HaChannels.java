@@ -90,6 +90,16 @@ public final class HaChannels {
 	}
 
 	/**
+	 * Returns covers on the same table and HTTP client whose HTTP requests wait at most
+	 * the given time for their answer.
+	 * @param timeout how long one HTTP request may wait for its answer
+	 * @return the covers
+	 */
+	public HaChannels withTimeout(Duration timeout) {
+		return new HaChannels(this.connections, this.http, timeout);
+	}
+
+	/**
 	 * Opens a file HA-aware ({@code open(2)}). A recovery reopens the same path with the
 	 * same options, less those that only make sense the first time ({@code CREATE},
 	 * {@code CREATE_NEW}, {@code TRUNCATE_EXISTING}, {@code DELETE_ON_CLOSE}), and seeks
@@ -176,14 +186,12 @@ public final class HaChannels {
 					"cannot open '" + describe(uri) + "'" + ((name != null) ? " for connection '" + name + "'" : "")
 							+ ": only file:, http: and https: URIs can be opened as HA channels");
 		}
-		AtomicBoolean opened = new AtomicBoolean();
 		return attach(name, () -> {
 			HttpRangeChannel channel = new HttpRangeChannel(this.http, uri, this.timeout);
-			if (!opened.getAndSet(true)) {
-				// Ask for the size now, so that a missing file fails the open rather than
-				// the first read.
-				channel.size();
-			}
+			// Ask for the size at once: a missing file fails the open, and a server that
+			// is still
+			// down fails the recovery attempt, so that the back-off applies (H12).
+			channel.size();
 			return channel;
 		}, customizer);
 	}
@@ -275,8 +283,15 @@ public final class HaChannels {
 			// The failed channel is given up; a failure to close it changes nothing.
 		}
 		String scheme = String.valueOf(elsewhere.getScheme()).toLowerCase(java.util.Locale.ROOT);
-		SeekableByteChannel raw = scheme.equals("file") ? Files.newByteChannel(Path.of(elsewhere))
-				: new HttpRangeChannel(this.http, elsewhere, this.timeout);
+		SeekableByteChannel raw;
+		if (scheme.equals("file")) {
+			raw = Files.newByteChannel(Path.of(elsewhere));
+		}
+		else {
+			HttpRangeChannel channel = new HttpRangeChannel(this.http, elsewhere, this.timeout);
+			channel.size();
+			raw = channel;
+		}
 		return new TrackedChannel(raw, 0).position(position);
 	}
 
