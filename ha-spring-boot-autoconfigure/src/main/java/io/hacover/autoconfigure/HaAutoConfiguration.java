@@ -6,6 +6,8 @@ import java.util.List;
 import io.hacover.core.HaConnections;
 import io.hacover.core.HaListener;
 import io.hacover.core.StaleConnectionClassifier;
+import io.hacover.io.HaChannels;
+import io.hacover.io.HaSockets;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
@@ -30,6 +32,11 @@ import org.springframework.util.ClassUtils;
 public final class HaAutoConfiguration {
 
 	@Bean
+	static DeclaredConnections haDeclaredConnections() {
+		return new DeclaredConnections();
+	}
+
+	@Bean
 	static HaAwareBeanPostProcessor haAwareBeanPostProcessor() {
 		return new HaAwareBeanPostProcessor();
 	}
@@ -50,6 +57,25 @@ public final class HaAutoConfiguration {
 		HaConnections connections = HaConnections.create(settings.defaults(), classifier(properties, classifiers));
 		listeners.orderedStream().forEach(connections::addListener);
 		return connections;
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	HaChannels haChannels(HaConnections connections) {
+		return new HaChannels(connections);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	HaSockets haSockets(HaConnections connections) {
+		return new HaSockets(connections);
+	}
+
+	@Bean
+	DeclaredConnectionFactory haDeclaredConnectionFactory(HaProperties properties, ConnectionSettingsResolver settings,
+			ConfigurableListableBeanFactory beanFactory, HaChannels channels, HaSockets sockets) {
+		return new DeclaredConnectionFactory(properties, settings, new RecoveryBeans(beanFactory), beanFactory,
+				channels, sockets);
 	}
 
 	@Bean

@@ -72,7 +72,8 @@ final class HaAwareBeanPostProcessor implements BeanPostProcessor, BeanFactoryAw
 			.name(connection)
 			.settings(support.settings().resolve(connection, annotation.retransmit()))
 			.alsoImplementing(interfaces.toArray(Class<?>[]::new));
-		RecoveryFunction<?> recovery = recovery(connection, beanName, annotation, support.properties());
+		RecoveryFunction<?> recovery = new RecoveryBeans(this.beanFactory).recovery(connection, support.properties(),
+				annotation.recovery(), "@HaAware(recovery) on bean '" + beanName + "'");
 		if (recovery != null) {
 			attachment.recovery(recovery);
 		}
@@ -118,44 +119,6 @@ final class HaAwareBeanPostProcessor implements BeanPostProcessor, BeanFactoryAw
 			this.twins = twins;
 		}
 		return twins;
-	}
-
-	private RecoveryFunction<?> recovery(String connection, String beanName, HaAware annotation,
-			HaProperties properties) {
-		HaProperties.Connection own = properties.getConnections().get(connection);
-		String fromProperty = (own != null) ? own.getRecovery() : null;
-		String key;
-		String recoveryBean;
-		if (StringUtils.hasText(fromProperty)) {
-			key = "ha.connections." + connection + ".recovery";
-			recoveryBean = fromProperty;
-		}
-		else if (StringUtils.hasText(annotation.recovery())) {
-			key = "@HaAware(recovery) on bean '" + beanName + "'";
-			recoveryBean = annotation.recovery();
-		}
-		else if (StringUtils.hasText(properties.getDefaults().getRecovery())) {
-			key = "ha.defaults.recovery";
-			recoveryBean = properties.getDefaults().getRecovery();
-		}
-		else {
-			return null;
-		}
-		if (!this.beanFactory.containsBean(recoveryBean)) {
-			throw new HaConfigurationException(connection, key, "recovery bean '" + recoveryBean + "' not found",
-					"define a bean of type RecoveryFunction named '" + recoveryBean + "', or fix the name at " + key);
-		}
-		if (!this.beanFactory.isTypeMatch(recoveryBean, RecoveryFunction.class)) {
-			throw new HaConfigurationException(connection, key,
-					"bean '" + recoveryBean + "' is a " + typeName(recoveryBean) + ", not a RecoveryFunction",
-					"name a bean of type io.hacover.core.RecoveryFunction at " + key);
-		}
-		return new BeanNameRecoveryFunction<>(this.beanFactory, recoveryBean);
-	}
-
-	private String typeName(String beanName) {
-		Class<?> type = this.beanFactory.getType(beanName);
-		return (type != null) ? type.getName() : "bean of unknown type";
 	}
 
 	private List<Class<?>> interfacesOf(Object bean, String beanName, String connection) {

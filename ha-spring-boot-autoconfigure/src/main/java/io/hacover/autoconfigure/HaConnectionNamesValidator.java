@@ -30,11 +30,16 @@ final class HaConnectionNamesValidator implements SmartInitializingSingleton {
 			HaAware annotation = this.beanFactory.findAnnotationOnBean(beanName, HaAware.class);
 			known.add(StringUtils.hasText(annotation.name()) ? annotation.name() : beanName);
 		}
+		this.properties.getConnections().forEach((name, connection) -> {
+			if (connection.getKind() != null) {
+				known.add(name);
+			}
+		});
 		for (String name : this.properties.getConnections().keySet()) {
 			if (!known.contains(name)) {
 				throw new HaConfigurationException(name, "ha.connections." + name,
 						"no HA connection is named '" + name + "' (known: " + known + ")",
-						"fix the name, mark the bean @HaAware, or remove the section");
+						"fix the name, mark the bean @HaAware, declare the connection with a kind, or remove the section");
 			}
 		}
 	}

@@ -1,5 +1,8 @@
 package io.hacover.autoconfigure;
 
+import java.net.URI;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -30,8 +33,9 @@ public class HaProperties {
 
 	/**
 	 * Settings of single connections, by connection name; each overrides ha.defaults.
+	 * With a 'kind', the connection is declared here and becomes a bean of that name.
 	 */
-	private final Map<String, Connection> connections = new LinkedHashMap<>();
+	private final Map<String, DeclaredConnection> connections = new LinkedHashMap<>();
 
 	/**
 	 * Fully qualified names of further exception types that mean a connection is dead,
@@ -52,7 +56,7 @@ public class HaProperties {
 		return this.defaults;
 	}
 
-	public Map<String, Connection> getConnections() {
+	public Map<String, DeclaredConnection> getConnections() {
 		return this.connections;
 	}
 
@@ -162,6 +166,149 @@ public class HaProperties {
 		public Backoff getBackoff() {
 			return this.backoff;
 		}
+
+	}
+
+	/**
+	 * Settings of one connection under {@code ha.connections.<name>}: those of every
+	 * connection, and what to open when the connection is declared here rather than by an
+	 * {@code @HaAware} bean.
+	 */
+	public static class DeclaredConnection extends Connection {
+
+		/**
+		 * What to open for a connection declared here, as a bean named after it:
+		 * 'channel' (a SeekableByteChannel on a file by path or URI), 'http' (a read-only
+		 * SeekableByteChannel on an http: or https: URI) or 'socket' (a SocketConnection
+		 * to the endpoints). Unset for the connections of @HaAware beans.
+		 */
+		private ConnectionKind kind;
+
+		/**
+		 * File to open, for kind 'channel'.
+		 */
+		private Path path;
+
+		/**
+		 * File to open by URI: file: for kind 'channel', http: or https: for kind 'http'.
+		 */
+		private URI uri;
+
+		/**
+		 * How to open the file of a 'channel' given by path, for example read, write,
+		 * create, append. Default read.
+		 */
+		private List<StandardOpenOption> options = new ArrayList<>();
+
+		/**
+		 * Endpoints of a 'socket', as host:port, tried in order; recovery fails over to
+		 * the next when one stays down.
+		 */
+		private List<String> endpoints = new ArrayList<>();
+
+		/**
+		 * Name of a SocketHandshake bean run on every fresh connection of a 'socket' (log
+		 * in again, re-subscribe).
+		 */
+		private String handshake;
+
+		/**
+		 * How long a 'socket' waits to connect to one endpoint. Default 2s.
+		 */
+		private Duration connectTimeout;
+
+		/**
+		 * How long a read of a 'socket' waits for data before the connection is deemed
+		 * dead, or how long an 'http' request waits for its answer. Default 30s for
+		 * sockets, 10s for http.
+		 */
+		private Duration readTimeout;
+
+		public ConnectionKind getKind() {
+			return this.kind;
+		}
+
+		public void setKind(ConnectionKind kind) {
+			this.kind = kind;
+		}
+
+		public Path getPath() {
+			return this.path;
+		}
+
+		public void setPath(Path path) {
+			this.path = path;
+		}
+
+		public URI getUri() {
+			return this.uri;
+		}
+
+		public void setUri(URI uri) {
+			this.uri = uri;
+		}
+
+		public List<StandardOpenOption> getOptions() {
+			return this.options;
+		}
+
+		public void setOptions(List<StandardOpenOption> options) {
+			this.options = options;
+		}
+
+		public List<String> getEndpoints() {
+			return this.endpoints;
+		}
+
+		public void setEndpoints(List<String> endpoints) {
+			this.endpoints = endpoints;
+		}
+
+		public String getHandshake() {
+			return this.handshake;
+		}
+
+		public void setHandshake(String handshake) {
+			this.handshake = handshake;
+		}
+
+		public Duration getConnectTimeout() {
+			return this.connectTimeout;
+		}
+
+		public void setConnectTimeout(Duration connectTimeout) {
+			this.connectTimeout = connectTimeout;
+		}
+
+		public Duration getReadTimeout() {
+			return this.readTimeout;
+		}
+
+		public void setReadTimeout(Duration readTimeout) {
+			this.readTimeout = readTimeout;
+		}
+
+	}
+
+	/**
+	 * What a connection declared under {@code ha.connections.<name>} opens.
+	 */
+	public enum ConnectionKind {
+
+		/**
+		 * A file, by path or {@code file:} URI.
+		 */
+		CHANNEL,
+
+		/**
+		 * A file served over {@code http:} or {@code https:}, read-only.
+		 */
+		HTTP,
+
+		/**
+		 * A TCP connection to one of a list of endpoints.
+		 */
+		SOCKET
 
 	}
 

@@ -20,6 +20,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -64,6 +65,12 @@ public final class LineServer implements AutoCloseable {
 	private final AtomicInteger requestsInProgress = new AtomicInteger();
 
 	private final AtomicInteger threadNumber = new AtomicInteger();
+
+	private final AtomicInteger serving = new AtomicInteger();
+
+	private final ReentrantLock servingLock = new ReentrantLock();
+
+	private final Condition noneServing = this.servingLock.newCondition();
 
 	private final Set<Socket> openSockets = ConcurrentHashMap.newKeySet();
 
@@ -158,9 +165,31 @@ public final class LineServer implements AutoCloseable {
 			if (accepting != null && accepting != Thread.currentThread()) {
 				joinQuietly(accepting);
 			}
+			awaitNoneServing();
 		}
 		finally {
 			this.lifecycleLock.unlock();
+		}
+	}
+
+	/**
+	 * Waits until every connection thread has left its socket: the JDK sends the reset of
+	 * a socket closed while another thread reads it only once that thread leaves the
+	 * read, so a kill is complete only then.
+	 */
+	private void awaitNoneServing() {
+		this.servingLock.lock();
+		try {
+			long nanos = TimeUnit.MILLISECONDS.toNanos(ACCEPTOR_JOIN_MILLIS);
+			while (this.serving.get() > 0 && nanos > 0) {
+				nanos = this.noneServing.awaitNanos(nanos);
+			}
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		finally {
+			this.servingLock.unlock();
 		}
 	}
 
@@ -331,6 +360,7 @@ public final class LineServer implements AutoCloseable {
 	}
 
 	private void serve(Socket client) {
+		this.serving.incrementAndGet();
 		try (client) {
 			client.setTcpNoDelay(true);
 			BufferedReader in = new BufferedReader(
@@ -362,6 +392,15 @@ public final class LineServer implements AutoCloseable {
 		}
 		finally {
 			this.openSockets.remove(client);
+			if (this.serving.decrementAndGet() == 0) {
+				this.servingLock.lock();
+				try {
+					this.noneServing.signalAll();
+				}
+				finally {
+					this.servingLock.unlock();
+				}
+			}
 		}
 	}
 

@@ -1,0 +1,241 @@
+package io.hacover.autoconfigure;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.hacover.core.HaConnections;
+import io.hacover.core.RecoveryFunction;
+import io.hacover.io.HaChannels;
+import io.hacover.io.SocketConnection;
+import io.hacover.io.SocketHandshake;
+import io.hacover.testsupport.HttpFileServer;
+import io.hacover.testsupport.LineServer;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Connections declared in {@code application.yml} with a {@code kind}: they become beans
+ * of the right type, already HA-aware, with the named recovery bean or the cover's
+ * built-in recovery.
+ */
+class DeclaredConnectionsTests {
+
+	private final ApplicationContextRunner runner = new ApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(HaAutoConfiguration.class))
+		.withPropertyValues("ha.defaults.backoff.initial-delay=10ms", "ha.defaults.backoff.max-delay=50ms");
+
+	@TempDir
+	Path directory;
+
+	@Test
+	@DisplayName("H6 H27: a declared 'channel' is a bean, HA-aware, that a duplicate shares the position of")
+	void declaredChannelIsAnHaAwareBean() throws IOException {
+		Path file = Files.writeString(this.directory.resolve("data.txt"), "0123456789");
+		this.runner.withPropertyValues("ha.connections.data.kind=channel", "ha.connections.data.path=" + file)
+			.run((context) -> {
+				SeekableByteChannel channel = context.getBean("data", SeekableByteChannel.class);
+				HaConnections connections = context.getBean(HaConnections.class);
+				assertThat(connections.isHaAware(channel)).isTrue();
+				assertThat(read(channel, 4)).isEqualTo("0123");
+				SeekableByteChannel duplicate = connections.duplicate(channel);
+				assertThat(duplicate.position()).isEqualTo(4);
+				assertThat(read(duplicate, 6)).isEqualTo("456789");
+				assertThat(connections.find("data")).isPresent();
+			});
+	}
+
+	@Test
+	@DisplayName("H10 H27: a declared 'http' file is read on at the right byte after its server restarts")
+	void declaredHttpFileIsReadOnAfterARestart() throws IOException {
+		byte[] content = new byte[8 * 1024 * 1024];
+		new java.util.Random(7).nextBytes(content);
+		Files.write(this.directory.resolve("remote.bin"), content);
+		try (HttpFileServer server = HttpFileServer.start(this.directory)) {
+			this.runner.withPropertyValues("ha.connections.remote.kind=http",
+					"ha.connections.remote.uri=" + server.uri("remote.bin"), "ha.connections.remote.read-timeout=5s")
+				.run((context) -> {
+					SeekableByteChannel channel = context.getBean("remote", SeekableByteChannel.class);
+					ByteBuffer received = ByteBuffer.allocate(content.length);
+					channel.read(received.limit(1024));
+					server.kill();
+					server.restart();
+					received.limit(content.length);
+					while (received.hasRemaining() && channel.read(received) >= 0) {
+						// Read to the end of the file.
+					}
+					assertThat(received.array()).isEqualTo(content);
+					assertThat(context.getBean(HaConnections.class).find("remote").orElseThrow().recoveriesSucceeded())
+						.isOne();
+				});
+		}
+	}
+
+	@Test
+	@DisplayName("H26: a declared 'socket' fails over to the next endpoint and runs its handshake bean again")
+	void declaredSocketFailsOverAndShakesHandsAgain() throws IOException {
+		try (LineServer first = LineServer.start(); LineServer second = LineServer.start()) {
+			this.runner.withUserConfiguration(HandshakeConfiguration.class)
+				.withPropertyValues("ha.connections.feed.kind=socket",
+						"ha.connections.feed.endpoints=127.0.0.1:" + first.port() + ",127.0.0.1:" + second.port(),
+						"ha.connections.feed.handshake=hello", "ha.connections.feed.read-timeout=5s")
+				.run((context) -> {
+					SocketConnection socket = context.getBean("feed", SocketConnection.class);
+					CountingHandshake hello = context.getBean("hello", CountingHandshake.class);
+					assertThat(call(socket, "ECHO one")).isEqualTo("one");
+					assertThat(socket.endpoint().getPort()).isEqualTo(first.port());
+					first.kill();
+					await().until(() -> first.openConnections() == 0);
+					assertThat(call(socket, "ECHO two")).isEqualTo("two");
+					assertThat(socket.endpoint().getPort()).isEqualTo(second.port());
+					assertThat(hello.count()).isEqualTo(2);
+					assertThat(context.getBean(HaConnections.class).find("feed").orElseThrow().recoveriesSucceeded())
+						.isOne();
+				});
+		}
+	}
+
+	@Test
+	@DisplayName("H4: a declared connection recovers with the recovery bean it names")
+	void declaredConnectionUsesItsRecoveryBean() throws IOException {
+		Path file = Files.writeString(this.directory.resolve("named.txt"), "0123456789");
+		this.runner.withUserConfiguration(RecoveryConfiguration.class)
+			.withPropertyValues("ha.connections.named.kind=channel", "ha.connections.named.uri=" + file.toUri(),
+					"ha.connections.named.recovery=reopenAndCount")
+			.run((context) -> {
+				SeekableByteChannel channel = context.getBean("named", SeekableByteChannel.class);
+				assertThat(read(channel, 3)).isEqualTo("012");
+				Thread.currentThread().interrupt();
+				// An interrupt closes the file channel under the HA channel
+				// (ClosedByInterruptException).
+				assertThat(readQuietly(channel)).isFalse();
+				assertThat(Thread.interrupted()).isTrue();
+				assertThat(read(channel, 7)).isEqualTo("3456789");
+				assertThat(context.getBean(RecoveryConfiguration.class).recoveries).hasValue(1);
+			});
+	}
+
+	@Test
+	@DisplayName("a declared connection that lacks what its kind needs fails start-up naming the key")
+	void incompleteDeclarationsFailStartUp() {
+		this.runner.withPropertyValues("ha.connections.data.kind=channel")
+			.run((context) -> assertMisconfigured(context, "ha.connections.data.path"));
+		this.runner.withPropertyValues("ha.connections.web.kind=http", "ha.connections.web.uri=ftp://host/file")
+			.run((context) -> assertMisconfigured(context, "ha.connections.web.uri"));
+		this.runner.withPropertyValues("ha.connections.feed.kind=socket", "ha.connections.feed.endpoints=nowhere")
+			.run((context) -> assertMisconfigured(context, "ha.connections.feed.endpoints[0]"));
+		this.runner.withPropertyValues("ha.connections.feed.kind=socket")
+			.run((context) -> assertMisconfigured(context, "ha.connections.feed.endpoints"));
+	}
+
+	@Test
+	@DisplayName("a declared socket naming a missing handshake bean fails start-up naming the key")
+	void missingHandshakeBeanFailsStartUp() throws IOException {
+		try (LineServer server = LineServer.start()) {
+			this.runner.withPropertyValues("ha.connections.feed.kind=socket",
+					"ha.connections.feed.endpoints=127.0.0.1:" + server.port(), "ha.connections.feed.handshake=helo")
+				.run((context) -> assertMisconfigured(context, "ha.connections.feed.handshake"));
+		}
+	}
+
+	private static void assertMisconfigured(AssertableApplicationContext context, String key) {
+		assertThat(context).hasFailed();
+		Throwable failure = context.getStartupFailure();
+		while (failure != null && !(failure instanceof HaConfigurationException)) {
+			failure = failure.getCause();
+		}
+		assertThat(failure).isInstanceOfSatisfying(HaConfigurationException.class,
+				(exception) -> assertThat(exception.getKey()).isEqualTo(key));
+	}
+
+	private static String read(SeekableByteChannel channel, int length) throws IOException {
+		ByteBuffer buffer = ByteBuffer.allocate(length);
+		while (buffer.hasRemaining() && channel.read(buffer) >= 0) {
+			// Read until the buffer is full or the file ends.
+		}
+		return new String(buffer.array(), 0, buffer.position(), StandardCharsets.UTF_8);
+	}
+
+	private static boolean readQuietly(SeekableByteChannel channel) {
+		try {
+			channel.read(ByteBuffer.allocate(1));
+			return true;
+		}
+		catch (IOException ex) {
+			return false;
+		}
+	}
+
+	private static String call(SocketConnection socket, String request) throws IOException {
+		socket.write(ByteBuffer.wrap((request + "\n").getBytes(StandardCharsets.UTF_8)));
+		ByteArrayOutputStream line = new ByteArrayOutputStream();
+		ByteBuffer one = ByteBuffer.allocate(1);
+		while (true) {
+			one.clear();
+			if (socket.read(one) < 0) {
+				throw new IOException("connection closed");
+			}
+			if (one.get(0) == '\n') {
+				return line.toString(StandardCharsets.UTF_8);
+			}
+			line.write(one.get(0));
+		}
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class HandshakeConfiguration {
+
+		@Bean
+		CountingHandshake hello() {
+			return new CountingHandshake();
+		}
+
+	}
+
+	static class CountingHandshake implements SocketHandshake {
+
+		private final AtomicInteger count = new AtomicInteger();
+
+		@Override
+		public void perform(SocketConnection fresh) throws IOException {
+			assertThat(call(fresh, "PING")).isEqualTo("PONG");
+			this.count.incrementAndGet();
+		}
+
+		int count() {
+			return this.count.get();
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class RecoveryConfiguration {
+
+		final AtomicInteger recoveries = new AtomicInteger();
+
+		@Bean
+		RecoveryFunction<SeekableByteChannel> reopenAndCount() {
+			return (context) -> {
+				this.recoveries.incrementAndGet();
+				return HaChannels.reopenAtPosition(context);
+			};
+		}
+
+	}
+
+}
