@@ -31,7 +31,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class CGuideExampleTests {
 
-	private static final int FILE_SIZE = 8 * 1024 * 1024;
+	private static final int FILE_SIZE = 32 * 1024 * 1024;
 
 	private static final int MIB = 1024 * 1024;
 

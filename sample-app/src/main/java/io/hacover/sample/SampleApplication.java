@@ -5,9 +5,11 @@ import java.io.IOException;
 import io.hacover.autoconfigure.HaAware;
 import io.hacover.core.HaConnections;
 import io.hacover.core.RecoveryFunction;
+import io.hacover.io.HaChannels;
 
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 
@@ -43,18 +45,45 @@ public class SampleApplication {
 	}
 
 	@Bean
+	@ConditionalOnProperty(name = "sample.example", havingValue = "outages", matchIfMissing = true)
 	DemoResults demoResults() {
 		return new DemoResults();
 	}
 
 	@Bean
+	@ConditionalOnProperty(name = "sample.example", havingValue = "outages", matchIfMissing = true)
 	OutageDemo outageDemo(GreetingClient client, EmbeddedLineServer server, HaConnections connections,
 			SampleProperties properties, DemoResults results) {
 		return new OutageDemo(client, CONNECTION, server, connections, properties, results);
 	}
 
+	@Bean
+	@ConditionalOnProperty(name = "sample.example", havingValue = "remote-file")
+	ExampleResults remoteFileResults() {
+		return new ExampleResults();
+	}
+
+	@Bean
+	@ConditionalOnProperty(name = "sample.example", havingValue = "remote-file")
+	RemoteFileExample remoteFileExample(HaChannels channels, HaConnections connections, ExampleResults results) {
+		return new RemoteFileExample(channels, connections, results);
+	}
+
+	@Bean
+	@ConditionalOnProperty(name = "sample.example", havingValue = "checkpoint")
+	ExampleResults checkpointResults() {
+		return new ExampleResults();
+	}
+
+	@Bean
+	@ConditionalOnProperty(name = "sample.example", havingValue = "checkpoint")
+	CheckpointExample checkpointExample(HaChannels channels, HaConnections connections, ExampleResults results) {
+		return new CheckpointExample(channels, connections, results);
+	}
+
 	/**
-	 * Runs the demo and exits: 0 if no call failed, 1 otherwise.
+	 * Runs the demo, or the example named by {@code sample.example}, and exits: 0 on
+	 * success, 1 otherwise.
 	 * @param args the command line
 	 */
 	public static void main(String[] args) {
