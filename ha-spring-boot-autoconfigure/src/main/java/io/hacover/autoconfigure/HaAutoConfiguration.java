@@ -37,6 +37,11 @@ public final class HaAutoConfiguration {
 	}
 
 	@Bean
+	static HaDataSourcePostProcessor haDataSourcePostProcessor() {
+		return new HaDataSourcePostProcessor();
+	}
+
+	@Bean
 	static HaAwareBeanPostProcessor haAwareBeanPostProcessor() {
 		return new HaAwareBeanPostProcessor();
 	}

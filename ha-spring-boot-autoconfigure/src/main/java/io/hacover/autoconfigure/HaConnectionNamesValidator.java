@@ -30,6 +30,10 @@ final class HaConnectionNamesValidator implements SmartInitializingSingleton {
 			HaAware annotation = this.beanFactory.findAnnotationOnBean(beanName, HaAware.class);
 			known.add(StringUtils.hasText(annotation.name()) ? annotation.name() : beanName);
 		}
+		if (this.properties.getJdbc().isEnabled()) {
+			known.addAll(
+					java.util.List.of(this.beanFactory.getBeanNamesForType(javax.sql.DataSource.class, true, false)));
+		}
 		this.properties.getConnections().forEach((name, connection) -> {
 			if (connection.getKind() != null) {
 				known.add(name);

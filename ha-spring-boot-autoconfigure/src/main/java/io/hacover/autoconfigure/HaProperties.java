@@ -38,6 +38,11 @@ public class HaProperties {
 	private final Map<String, DeclaredConnection> connections = new LinkedHashMap<>();
 
 	/**
+	 * The JDBC cover.
+	 */
+	private final Jdbc jdbc = new Jdbc();
+
+	/**
 	 * Fully qualified names of further exception types that mean a connection is dead,
 	 * anywhere in the cause chain, besides the java.io, java.net and java.nio connection
 	 * errors.
@@ -60,12 +65,38 @@ public class HaProperties {
 		return this.connections;
 	}
 
+	public Jdbc getJdbc() {
+		return this.jdbc;
+	}
+
 	public List<String> getStaleExceptions() {
 		return this.staleExceptions;
 	}
 
 	public void setStaleExceptions(List<String> staleExceptions) {
 		this.staleExceptions = staleExceptions;
+	}
+
+	/**
+	 * The JDBC cover: HA connections for the application's data sources.
+	 */
+	public static class Jdbc {
+
+		/**
+		 * Whether to wrap every DataSource bean so that its connections are HA
+		 * connections, named after the bean and configured under ha.connections.<bean
+		 * name>.
+		 */
+		private boolean enabled;
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
 	}
 
 	/**

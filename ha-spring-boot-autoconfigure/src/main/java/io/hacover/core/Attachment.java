@@ -1,7 +1,9 @@
 package io.hacover.core;
 
+import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiPredicate;
 
 import org.springframework.util.Assert;
 
@@ -33,6 +35,10 @@ public final class Attachment<T> {
 	StaleConnectionClassifier classifier;
 
 	boolean replace;
+
+	BiPredicate<Method, Object[]> idempotent;
+
+	OutcomeTranslator outcomeTranslator;
 
 	private Attachment(Class<T> type, T resource, Opener<T> opener) {
 		Assert.notNull(type, "'type' must not be null");
@@ -137,6 +143,32 @@ public final class Attachment<T> {
 	}
 
 	/**
+	 * Declares which operations are safe to issue twice, besides the methods marked
+	 * {@link Idempotent}: for interfaces the application cannot annotate, such as JDBC's.
+	 * An operation for which this holds is re-issued after a recovery whatever the
+	 * retransmit policy (H14).
+	 * @param idempotent decides from the method and its arguments
+	 * @return this attachment
+	 */
+	public Attachment<T> idempotentWhen(BiPredicate<Method, Object[]> idempotent) {
+		this.idempotent = idempotent;
+		return this;
+	}
+
+	/**
+	 * Sets what the caller gets instead of {@link OutcomeUnknownException} when an
+	 * operation is not re-issued after a recovery (H14): for interfaces whose callers
+	 * expect an error of their own kind, such as JDBC's {@code SQLException} with
+	 * SQLState {@code 40003}.
+	 * @param translator makes the error from the operation and the engine's exception
+	 * @return this attachment
+	 */
+	public Attachment<T> outcomeUnknown(OutcomeTranslator translator) {
+		this.outcomeTranslator = translator;
+		return this;
+	}
+
+	/**
 	 * Adds interfaces that the HA connection implements besides its type.
 	 * @param interfaces more interfaces, each implemented by the resource
 	 * @return this attachment
@@ -159,6 +191,23 @@ public final class Attachment<T> {
 	public Attachment<T> replace() {
 		this.replace = true;
 		return this;
+	}
+
+	/**
+	 * Makes the error a caller gets when an operation is not re-issued after a recovery.
+	 */
+	@FunctionalInterface
+	public interface OutcomeTranslator {
+
+		/**
+		 * Returns the error to throw instead of the engine's.
+		 * @param method the operation that was not re-issued
+		 * @param args its arguments
+		 * @param outcomeUnknown the engine's error, whose cause is the stale error
+		 * @return the error to throw
+		 */
+		Throwable translate(Method method, Object[] args, OutcomeUnknownException outcomeUnknown);
+
 	}
 
 }

@@ -8,6 +8,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BiPredicate;
 import java.util.function.Supplier;
 
 import org.springframework.util.backoff.BackOffExecution;
@@ -34,6 +35,10 @@ final class ConnectionRecord<T> {
 	private final Opener<T> opener;
 
 	private final StaleConnectionClassifier classifier;
+
+	private final BiPredicate<Method, Object[]> idempotent;
+
+	private final Attachment.OutcomeTranslator outcomeTranslator;
 
 	private final ReentrantLock lock = new ReentrantLock();
 
@@ -71,12 +76,16 @@ final class ConnectionRecord<T> {
 
 	ConnectionRecord(HaConnections table, String name, Class<T> type, T resource, Opener<T> opener,
 			RecoveryFunction<T> recovery, Object handle, ConnectionSettings settings,
-			StaleConnectionClassifier classifier) {
+			StaleConnectionClassifier classifier, BiPredicate<Method, Object[]> idempotent,
+			Attachment.OutcomeTranslator outcomeTranslator) {
 		this.table = table;
 		this.name = name;
 		this.type = type;
 		this.opener = opener;
 		this.classifier = classifier;
+		this.idempotent = (idempotent != null) ? idempotent : (method, args) -> false;
+		this.outcomeTranslator = (outcomeTranslator != null) ? outcomeTranslator
+				: (method, args, outcomeUnknown) -> outcomeUnknown;
 		this.current = new Current<>(resource, 0);
 		this.recovery = recovery;
 		this.handle = handle;
@@ -119,8 +128,9 @@ final class ConnectionRecord<T> {
 				throw failure;
 			}
 			issuedOn = recover(issuedOn, failure);
-			if (!mayRetransmit(method)) {
-				throw new OutcomeUnknownException(this.name, describe(method), failure);
+			if (!mayRetransmit(method, args)) {
+				throw this.outcomeTranslator.translate(method, args,
+						new OutcomeUnknownException(this.name, describe(method), failure));
 			}
 			int limit = this.settings.maxRetransmissions();
 			if (reissues >= limit) {
@@ -147,9 +157,10 @@ final class ConnectionRecord<T> {
 		return now == ConnectionState.ATTACHED || now == ConnectionState.RECOVERING || now == ConnectionState.FAILED;
 	}
 
-	private boolean mayRetransmit(Method method) {
+	private boolean mayRetransmit(Method method, Object[] args) {
 		RetransmitPolicy policy = this.settings.retransmit();
-		return policy == RetransmitPolicy.ALWAYS || method.isAnnotationPresent(Idempotent.class);
+		return policy == RetransmitPolicy.ALWAYS || method.isAnnotationPresent(Idempotent.class)
+				|| this.idempotent.test(method, args);
 	}
 
 	/**

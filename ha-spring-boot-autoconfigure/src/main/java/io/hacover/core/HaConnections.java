@@ -376,7 +376,8 @@ public final class HaConnections {
 		ConnectionSettings settings = (attachment.settings != null) ? attachment.settings : this.defaults;
 		StaleConnectionClassifier stale = (attachment.classifier != null) ? attachment.classifier : this.classifier;
 		ConnectionRecord<T> record = new ConnectionRecord<>(this, name, attachment.type, resource, attachment.opener,
-				recoveryOf(attachment, name), attachment.handle, settings, stale);
+				recoveryOf(attachment, name), attachment.handle, settings, stale, attachment.idempotent,
+				attachment.outcomeTranslator);
 		if (this.records.putIfAbsent(name, record) != null) {
 			throw new IllegalStateException("an HA connection named '" + name + "' already exists; choose another "
 					+ "name or close that connection first");
@@ -398,12 +399,38 @@ public final class HaConnections {
 	}
 
 	private <T> T newProxy(ConnectionRecord<T> record, Class<?>[] interfaces) {
-		ClassLoader loader = record.type.getClassLoader();
-		if (loader == null) {
-			loader = HaConnections.class.getClassLoader();
-		}
-		Object proxy = Proxy.newProxyInstance(loader, interfaces, new ConnectionProxy<>(this, record, interfaces));
+		Object proxy = Proxy.newProxyInstance(loaderFor(interfaces), interfaces,
+				new ConnectionProxy<>(this, record, interfaces));
 		return record.type.cast(proxy);
+	}
+
+	/**
+	 * Returns a class loader that sees every interface: a JDK type such as
+	 * {@code java.sql.Connection} comes from a loader that cannot see the application's
+	 * own.
+	 */
+	private static ClassLoader loaderFor(Class<?>[] interfaces) {
+		for (Class<?> candidate : interfaces) {
+			ClassLoader loader = candidate.getClassLoader();
+			if (loader != null && seesAll(loader, interfaces)) {
+				return loader;
+			}
+		}
+		return HaConnections.class.getClassLoader();
+	}
+
+	private static boolean seesAll(ClassLoader loader, Class<?>[] interfaces) {
+		for (Class<?> type : interfaces) {
+			try {
+				if (Class.forName(type.getName(), false, loader) != type) {
+					return false;
+				}
+			}
+			catch (ClassNotFoundException ex) {
+				return false;
+			}
+		}
+		return true;
 	}
 
 	private static Class<?>[] interfacesOf(Object proxy) {

@@ -1,0 +1,221 @@
+package io.hacover.jdbc;
+
+import java.io.PrintWriter;
+import java.lang.reflect.Method;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
+import java.sql.SQLTransactionRollbackException;
+import java.sql.SQLTransientConnectionException;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Logger;
+
+import javax.sql.DataSource;
+
+import io.hacover.core.Attachment;
+import io.hacover.core.ConnectionSettings;
+import io.hacover.core.HaConnections;
+import io.hacover.core.OutcomeUnknownException;
+import io.hacover.core.RetransmitPolicy;
+
+import org.springframework.util.Assert;
+
+/**
+ * A {@link DataSource} whose connections are HA connections: when the database behind one
+ * dies or its backend is killed, the connection is recovered on a fresh physical
+ * connection from the target data source, its session state applied again and its open
+ * statements prepared again, so that the same {@link Connection} and
+ * {@link java.sql.PreparedStatement} objects go on working (H10, H27).
+ * <p>
+ * What is re-issued follows the contract (H14). Outside a transaction (auto-commit),
+ * reads and operations that only set options or parameters are re-issued; writes are
+ * re-issued only under the {@code ALWAYS} policy, and otherwise fail with an
+ * {@link SQLTransactionRollbackException} of SQLState {@code 40003} (statement completion
+ * unknown). Inside a transaction the server has rolled back the work done so far: the
+ * connection is recovered, and the operation fails with SQLState {@code 40003}, or
+ * {@code 08007} (transaction resolution unknown) for a commit, so that the application,
+ * or Spring's retry of transient errors, runs the transaction again. Stale errors are
+ * those of {@link JdbcStaleClassifier}; every other error reaches the caller unchanged
+ * (H8).
+ */
+public final class HaDataSource implements DataSource {
+
+	private static final Set<String> UNSAFE_CONNECTION_OPERATIONS = Set.of("commit", "setSavepoint",
+			"releaseSavepoint");
+
+	private final HaConnections connections;
+
+	private final DataSource target;
+
+	private final String name;
+
+	private final ConnectionSettings settings;
+
+	/**
+	 * Wraps a data source with the SAFE retransmit policy and the table's other defaults.
+	 * @param connections the table of HA connections
+	 * @param target the data source that makes physical connections
+	 * @param name the name of this data source; its connections are named after it
+	 */
+	public HaDataSource(HaConnections connections, DataSource target, String name) {
+		this(connections, target, name, connections.defaults().withRetransmit(RetransmitPolicy.SAFE));
+	}
+
+	/**
+	 * Wraps a data source.
+	 * @param connections the table of HA connections
+	 * @param target the data source that makes physical connections
+	 * @param name the name of this data source; its connections are named after it
+	 * @param settings the settings of its connections
+	 */
+	public HaDataSource(HaConnections connections, DataSource target, String name, ConnectionSettings settings) {
+		Assert.notNull(connections, "'connections' must not be null");
+		Assert.notNull(target, "'target' must not be null");
+		Assert.hasText(name, "'name' must not be empty");
+		Assert.notNull(settings, "'settings' must not be null");
+		this.connections = connections;
+		this.target = target;
+		this.name = name;
+		this.settings = settings;
+	}
+
+	/**
+	 * Returns the data source that makes the physical connections.
+	 * @return the target
+	 */
+	public DataSource getTarget() {
+		return this.target;
+	}
+
+	@Override
+	public Connection getConnection() throws SQLException {
+		return open(this.target::getConnection);
+	}
+
+	@Override
+	public Connection getConnection(String username, String password) throws SQLException {
+		return open(() -> this.target.getConnection(username, password));
+	}
+
+	private Connection open(PhysicalOpener physical) throws SQLException {
+		SessionJournal journal = new SessionJournal();
+		AtomicReference<Connection> haConnection = new AtomicReference<>();
+		Connection first = physical.open();
+		Attachment<Connection> attachment = Attachment
+			.of(Connection.class, JdbcSession.of(first, journal, haConnection), () -> {
+				Connection fresh = physical.open();
+				try {
+					journal.replay(fresh);
+				}
+				catch (SQLException ex) {
+					fresh.close();
+					throw ex;
+				}
+				return JdbcSession.of(fresh, journal, haConnection);
+			})
+			.alsoImplementing(StatementHost.class)
+			.settings(this.settings)
+			.classifier(JdbcStaleClassifier.create())
+			.idempotentWhen((method, args) -> idempotent(journal, method, args))
+			.outcomeUnknown(HaDataSource::outcomeUnknown);
+		try {
+			Connection connection = this.connections.open(attachment);
+			haConnection.set(connection);
+			return connection;
+		}
+		catch (SQLException | RuntimeException ex) {
+			throw ex;
+		}
+		catch (Exception ex) {
+			throw new SQLException("cannot open an HA connection of data source '" + this.name + "'", "08001", ex);
+		}
+	}
+
+	/**
+	 * Decides whether an operation may be issued again on a recovered connection (H14).
+	 */
+	private static boolean idempotent(SessionJournal journal, Method method, Object[] args) {
+		if (!journal.autoCommit()) {
+			// The server rolled back the transaction with the connection: nothing may go
+			// on in it.
+			return (method.getName().equals("rollback") && args == null) || method.getName().equals("close")
+					|| (method.getDeclaringClass() == Connection.class && method.getName().startsWith("get"));
+		}
+		if (method.getDeclaringClass() == StatementHost.class) {
+			return ((StatementCover) args[0]).readsOnly((Method) args[1], (Object[]) args[2]);
+		}
+		return !UNSAFE_CONNECTION_OPERATIONS.contains(method.getName());
+	}
+
+	private static Throwable outcomeUnknown(Method method, Object[] args, OutcomeUnknownException unknown) {
+		Method operation = (method.getDeclaringClass() == StatementHost.class) ? (Method) args[1] : method;
+		Throwable stale = unknown.getCause();
+		if (operation.getName().equals("commit")) {
+			return new SQLTransientConnectionException(
+					"the connection failed during commit and was recovered: whether "
+							+ "the transaction was committed is unknown; check, then run it again if needed",
+					"08007", stale);
+		}
+		return new SQLTransactionRollbackException("the connection failed and was recovered, but the outcome of "
+				+ operation.getName() + " is unknown and any open transaction was rolled back by the server; run the "
+				+ "transaction or statement again", "40003", stale);
+	}
+
+	@Override
+	public PrintWriter getLogWriter() throws SQLException {
+		return this.target.getLogWriter();
+	}
+
+	@Override
+	public void setLogWriter(PrintWriter out) throws SQLException {
+		this.target.setLogWriter(out);
+	}
+
+	@Override
+	public void setLoginTimeout(int seconds) throws SQLException {
+		this.target.setLoginTimeout(seconds);
+	}
+
+	@Override
+	public int getLoginTimeout() throws SQLException {
+		return this.target.getLoginTimeout();
+	}
+
+	@Override
+	public Logger getParentLogger() throws SQLFeatureNotSupportedException {
+		return this.target.getParentLogger();
+	}
+
+	@Override
+	public <T> T unwrap(Class<T> type) throws SQLException {
+		if (type.isInstance(this)) {
+			return type.cast(this);
+		}
+		if (type.isInstance(this.target)) {
+			return type.cast(this.target);
+		}
+		return this.target.unwrap(type);
+	}
+
+	@Override
+	public boolean isWrapperFor(Class<?> type) throws SQLException {
+		return type.isInstance(this) || type.isInstance(this.target) || this.target.isWrapperFor(type);
+	}
+
+	@Override
+	public String toString() {
+		return "HaDataSource[" + this.name + "]";
+	}
+
+	/**
+	 * Opens a physical connection.
+	 */
+	@FunctionalInterface
+	private interface PhysicalOpener {
+
+		Connection open() throws SQLException;
+
+	}
+
+}

@@ -1,0 +1,101 @@
+package io.hacover.jdbc;
+
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The resource behind an HA JDBC connection: one physical connection, with the session
+ * journal that every physical connection of the same HA connection shares. Records the
+ * session state the application sets (H27), makes statement covers, and runs their
+ * operations on its physical connection.
+ */
+final class JdbcSession implements InvocationHandler {
+
+	private final Connection physical;
+
+	private final SessionJournal journal;
+
+	private final AtomicReference<Connection> haConnection;
+
+	private JdbcSession(Connection physical, SessionJournal journal, AtomicReference<Connection> haConnection) {
+		this.physical = physical;
+		this.journal = journal;
+		this.haConnection = haConnection;
+	}
+
+	/**
+	 * Makes the session resource for a physical connection.
+	 * @param physical the physical connection
+	 * @param journal the session state of the HA connection, applied to {@code physical}
+	 * by the caller when it is a reconnection
+	 * @param haConnection where the HA connection will be once attached, for the
+	 * statements
+	 * @return a {@link Connection} that is also a {@link StatementHost}
+	 */
+	static Connection of(Connection physical, SessionJournal journal, AtomicReference<Connection> haConnection) {
+		return (Connection) Proxy.newProxyInstance(JdbcSession.class.getClassLoader(),
+				new Class<?>[] { Connection.class, StatementHost.class },
+				new JdbcSession(physical, journal, haConnection));
+	}
+
+	@Override
+	public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
+		Object[] arguments = (args != null) ? args : new Object[0];
+		String name = method.getName();
+		if (method.getDeclaringClass() == Object.class) {
+			return switch (name) {
+				case "equals" -> proxy == arguments[0];
+				case "hashCode" -> System.identityHashCode(proxy);
+				default -> "JdbcSession[" + this.physical + "]";
+			};
+		}
+		if (method.getDeclaringClass() == StatementHost.class) {
+			StatementCover cover = (StatementCover) arguments[0];
+			return cover.runOn(this, this.physical, (Method) arguments[1], (Object[]) arguments[2]);
+		}
+		if (name.equals("createStatement") || name.equals("prepareStatement") || name.equals("prepareCall")) {
+			return StatementCover.create(this.haConnection.get(), method, arguments);
+		}
+		try {
+			Object result = method.invoke(this.physical, arguments);
+			this.journal.record(method, arguments);
+			return result;
+		}
+		catch (InvocationTargetException ex) {
+			throw ex.getCause();
+		}
+	}
+
+	static boolean isSession(Object resource) {
+		return Proxy.isProxyClass(resource.getClass()) && Proxy.getInvocationHandler(resource) instanceof JdbcSession;
+	}
+
+	/**
+	 * Returns the physical connection behind a session resource.
+	 * @param resource a session resource made by {@link #of}
+	 * @return its physical connection
+	 */
+	static Connection physicalOf(Connection resource) {
+		return ((JdbcSession) Proxy.getInvocationHandler(resource)).physical;
+	}
+
+	/**
+	 * Returns whether the physical connection is known to be unusable, without a round
+	 * trip.
+	 * @return {@code true} if closed
+	 */
+	boolean isClosedQuietly() {
+		try {
+			return this.physical.isClosed();
+		}
+		catch (SQLException ex) {
+			return true;
+		}
+	}
+
+}

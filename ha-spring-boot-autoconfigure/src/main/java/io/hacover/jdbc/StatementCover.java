@@ -1,0 +1,230 @@
+package io.hacover.jdbc;
+
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * A statement of an HA JDBC connection: remembers how it was made (its SQL and options),
+ * the parameters and options set on it and its pending batch, so that it can be prepared
+ * again on a recovered connection and the failed operation re-issued there (H10, H27).
+ * Every operation runs through the HA connection, which recovers it as it does its own
+ * operations.
+ * <p>
+ * As JDBC statements are, a cover is meant for one thread at a time.
+ */
+final class StatementCover implements InvocationHandler {
+
+	private static final List<String> READS = List.of("select", "show", "values", "explain", "table");
+
+	private final Connection connection;
+
+	private final Method creator;
+
+	private final Object[] creatorArgs;
+
+	private final Map<String, SessionJournal.Call> settings = new LinkedHashMap<>();
+
+	private final List<Object> batch = new ArrayList<>();
+
+	private Statement physical;
+
+	private Object session;
+
+	private boolean closed;
+
+	private StatementCover(Connection connection, Method creator, Object[] creatorArgs) {
+		this.connection = connection;
+		this.creator = creator;
+		this.creatorArgs = creatorArgs;
+	}
+
+	/**
+	 * Makes the statement cover for a call of {@code createStatement},
+	 * {@code prepareStatement} or {@code prepareCall} on an HA connection.
+	 * @param connection the HA connection
+	 * @param creator the connection's method that makes the statement
+	 * @param creatorArgs its arguments
+	 * @return the statement, of the type the method returns
+	 */
+	static Object create(Connection connection, Method creator, Object[] creatorArgs) {
+		Class<?> type = creator.getReturnType();
+		return Proxy.newProxyInstance(StatementCover.class.getClassLoader(), new Class<?>[] { type },
+				new StatementCover(connection, creator, (creatorArgs != null) ? creatorArgs.clone() : new Object[0]));
+	}
+
+	@Override
+	public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
+		String name = method.getName();
+		if (method.getDeclaringClass() == Object.class) {
+			return switch (name) {
+				case "equals" -> proxy == args[0];
+				case "hashCode" -> System.identityHashCode(proxy);
+				default -> "HaStatement[" + sql() + "]";
+			};
+		}
+		switch (name) {
+			case "close" -> {
+				this.closed = true;
+				closeQuietly(this.physical);
+				this.physical = null;
+				return null;
+			}
+			case "isClosed" -> {
+				return this.closed;
+			}
+			case "getConnection" -> {
+				return this.connection;
+			}
+			default -> {
+				if (this.closed) {
+					throw new SQLException("this statement is closed", "HY010");
+				}
+				return ((StatementHost) this.connection).run(this, method, (args != null) ? args : new Object[0]);
+			}
+		}
+	}
+
+	/**
+	 * Runs an operation on the physical statement of the given session, making it there
+	 * first if the statement was made on an earlier session.
+	 * @param current the session now behind the HA connection
+	 * @param physicalConnection its physical connection
+	 * @param method the operation
+	 * @param args its arguments
+	 * @return what the physical statement returned
+	 * @throws SQLException what it threw
+	 */
+	Object runOn(Object current, Connection physicalConnection, Method method, Object[] args) throws SQLException {
+		if (this.session != current) {
+			closeQuietly(this.physical);
+			this.physical = (Statement) call(physicalConnection, this.creator, this.creatorArgs);
+			replay();
+			this.session = current;
+		}
+		Object result = call(this.physical, method, args);
+		remember(method, args);
+		return result;
+	}
+
+	/**
+	 * Returns whether re-issuing the operation after a recovery cannot change data: it
+	 * sets options or parameters, or runs a statement that only reads.
+	 * @param method the operation
+	 * @param args its arguments
+	 * @return {@code true} for an operation safe to issue twice
+	 */
+	boolean readsOnly(Method method, Object[] args) {
+		if (!method.getName().startsWith("execute")) {
+			return true;
+		}
+		if (method.getName().equals("executeBatch") || method.getName().equals("executeLargeBatch")) {
+			return false;
+		}
+		String sql = (args.length > 0 && args[0] instanceof String text) ? text : sql();
+		return isRead(sql);
+	}
+
+	static boolean isRead(String sql) {
+		if (sql == null) {
+			return false;
+		}
+		String text = sql.stripLeading().toLowerCase(Locale.ROOT);
+		while (text.startsWith("(")) {
+			text = text.substring(1).stripLeading();
+		}
+		for (String read : READS) {
+			if (text.startsWith(read)
+					&& (text.length() == read.length() || !Character.isLetterOrDigit(text.charAt(read.length())))) {
+				return !text.contains(" for update") && !text.contains(" into ");
+			}
+		}
+		return false;
+	}
+
+	private String sql() {
+		return (this.creatorArgs.length > 0 && this.creatorArgs[0] instanceof String text) ? text : null;
+	}
+
+	private void remember(Method method, Object[] args) {
+		String name = method.getName();
+		if (name.equals("addBatch")) {
+			this.batch.add((args.length > 0) ? args[0] : new LinkedHashMap<>(this.settings));
+		}
+		else if (name.equals("clearBatch") || name.equals("executeBatch") || name.equals("executeLargeBatch")) {
+			this.batch.clear();
+		}
+		else if (name.equals("clearParameters")) {
+			this.settings.keySet().removeIf((key) -> key.startsWith("#"));
+		}
+		else if (name.startsWith("set") || name.equals("registerOutParameter")) {
+			boolean parameter = args.length > 1 && (args[0] instanceof Integer || args[0] instanceof String)
+					&& !name.equals("setCursorName");
+			String key = parameter ? "#" + args[0] + (name.equals("registerOutParameter") ? ":out" : "") : name;
+			this.settings.remove(key);
+			this.settings.put(key, new SessionJournal.Call(method, args.clone()));
+		}
+	}
+
+	@SuppressWarnings("unchecked")
+	private void replay() throws SQLException {
+		List<Object> pending = new ArrayList<>(this.batch);
+		for (Object entry : pending) {
+			if (entry instanceof String sql) {
+				this.physical.addBatch(sql);
+			}
+			else {
+				for (SessionJournal.Call call : ((Map<String, SessionJournal.Call>) entry).values()) {
+					call.applyTo(this.physical);
+				}
+				((java.sql.PreparedStatement) this.physical).addBatch();
+			}
+		}
+		for (SessionJournal.Call call : this.settings.values()) {
+			call.applyTo(this.physical);
+		}
+	}
+
+	private static Object call(Object target, Method method, Object[] args) throws SQLException {
+		try {
+			return method.invoke(target, args);
+		}
+		catch (InvocationTargetException ex) {
+			Throwable cause = ex.getCause();
+			if (cause instanceof SQLException sql) {
+				throw sql;
+			}
+			if (cause instanceof RuntimeException runtime) {
+				throw runtime;
+			}
+			if (cause instanceof Error error) {
+				throw error;
+			}
+			throw new SQLException(cause);
+		}
+		catch (IllegalAccessException ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	private static void closeQuietly(Statement statement) {
+		if (statement != null) {
+			try {
+				statement.close();
+			}
+			catch (SQLException ex) {
+				// The statement belongs to a connection being given up.
+			}
+		}
+	}
+
+}

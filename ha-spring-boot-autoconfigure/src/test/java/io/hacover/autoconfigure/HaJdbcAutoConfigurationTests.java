@@ -1,0 +1,93 @@
+package io.hacover.autoconfigure;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.concurrent.TimeUnit;
+
+import javax.sql.DataSource;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.hacover.core.HaConnections;
+import io.hacover.jdbc.HaDataSource;
+import io.hacover.testsupport.PostgresServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
+import org.springframework.boot.jdbc.autoconfigure.JdbcTemplateAutoConfiguration;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code ha.jdbc.enabled=true} makes the application's data source hand out HA
+ * connections, with the pool's own features still reachable.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class HaJdbcAutoConfigurationTests {
+
+	private static PostgresServer server;
+
+	private final ApplicationContextRunner runner = new ApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(HaAutoConfiguration.class, DataSourceAutoConfiguration.class,
+				JdbcTemplateAutoConfiguration.class))
+		.withPropertyValues("ha.defaults.backoff.initial-delay=20ms", "ha.defaults.backoff.max-delay=200ms");
+
+	@BeforeAll
+	static void startServer() throws Exception {
+		server = PostgresServer.start();
+	}
+
+	@AfterAll
+	static void stopServer() {
+		server.close();
+	}
+
+	@Test
+	@DisplayName("H10: with ha.jdbc.enabled, a connection from the DataSource bean survives a killed backend, and "
+			+ "the pool stays reachable through unwrap")
+	void dataSourceBeanHandsOutHaConnections() {
+		this.runner
+			.withPropertyValues("ha.jdbc.enabled=true", "spring.datasource.url=" + server.jdbcUrl(),
+					"spring.datasource.username=postgres", "spring.datasource.password=")
+			.run((context) -> {
+				DataSource dataSource = context.getBean(DataSource.class);
+				assertThat(dataSource).isInstanceOf(HaDataSource.class);
+				assertThat(dataSource.isWrapperFor(HikariDataSource.class)).isTrue();
+				HikariDataSource pool = dataSource.unwrap(HikariDataSource.class);
+				try (Connection connection = dataSource.getConnection()) {
+					assertThat(pool.getHikariPoolMXBean().getActiveConnections()).isOne();
+					assertThat(context.getBean(HaConnections.class).isHaAware(connection)).isTrue();
+					int before = server.backendPid(connection);
+					server.terminate(before);
+					assertThat(server.backendPid(connection)).isNotEqualTo(before);
+					assertThat(one(connection)).isEqualTo(1);
+				}
+				assertThat(context.getBean(JdbcTemplate.class).queryForObject("select 2", Integer.class)).isEqualTo(2);
+			});
+	}
+
+	@Test
+	@DisplayName("H1: without ha.jdbc.enabled the DataSource bean is left as it is")
+	void dataSourceIsLeftAloneByDefault() {
+		this.runner
+			.withPropertyValues("spring.datasource.url=" + server.jdbcUrl(), "spring.datasource.username=postgres")
+			.run((context) -> assertThat(context.getBean(DataSource.class)).isInstanceOf(HikariDataSource.class));
+	}
+
+	private static int one(Connection connection) throws SQLException {
+		try (Statement statement = connection.createStatement();
+				ResultSet result = statement.executeQuery("select 1")) {
+			result.next();
+			return result.getInt(1);
+		}
+	}
+
+}

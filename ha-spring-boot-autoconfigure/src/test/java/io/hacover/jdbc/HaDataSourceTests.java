@@ -1,0 +1,161 @@
+package io.hacover.jdbc;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import io.hacover.core.ConnectionSettings;
+import io.hacover.core.HaConnections;
+import io.hacover.core.RecoveryPolicy;
+import io.hacover.core.RetransmitPolicy;
+import io.hacover.core.StaleConnectionClassifier;
+import io.hacover.testsupport.PostgresServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+/**
+ * The HA data source against a real PostgreSQL: a killed backend costs the application
+ * nothing it can avoid, and what cannot be re-issued safely fails with a clear, retryable
+ * error.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class HaDataSourceTests {
+
+	private static PostgresServer server;
+
+	private HaConnections connections;
+
+	private HaDataSource dataSource;
+
+	@BeforeAll
+	static void startServer() throws Exception {
+		server = PostgresServer.start();
+		try (Connection connection = server.dataSource().getConnection();
+				Statement statement = connection.createStatement()) {
+			statement.execute("create schema if not exists app");
+			statement.execute("create table if not exists app.items (id int primary key, name text)");
+			statement.execute("insert into app.items values (1, 'one'), (2, 'two') on conflict do nothing");
+		}
+	}
+
+	@AfterAll
+	static void stopServer() {
+		server.close();
+	}
+
+	@BeforeEach
+	void createDataSource() {
+		RecoveryPolicy policy = RecoveryPolicy.exponential(Duration.ofMillis(20), 2.0, Duration.ofMillis(200), 100,
+				Duration.ofSeconds(20), Duration.ZERO);
+		this.connections = HaConnections.create(ConnectionSettings.defaults().withPolicy(policy),
+				StaleConnectionClassifier.defaults());
+		this.dataSource = new HaDataSource(this.connections, server.dataSource(), "app",
+				this.connections.defaults().withRetransmit(RetransmitPolicy.SAFE));
+	}
+
+	@Test
+	@DisplayName("H10 H27: after pg_terminate_backend, the same Connection and a PreparedStatement made before go on, "
+			+ "with the session state set before")
+	void killedBackendIsRecoveredWithItsSessionState() throws SQLException {
+		try (Connection connection = this.dataSource.getConnection()) {
+			connection.setReadOnly(true);
+			connection.setSchema("app");
+			connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+			PreparedStatement byId = connection.prepareStatement("select name from items where id = ?");
+			byId.setInt(1, 2);
+			assertThat(single(byId.executeQuery())).isEqualTo("two");
+			int before = server.backendPid(connection);
+			server.terminate(before);
+			assertThat(single(byId.executeQuery())).isEqualTo("two");
+			assertThat(server.backendPid(connection)).isNotEqualTo(before);
+			assertThat(connection.isReadOnly()).isTrue();
+			assertThat(connection.getSchema()).isEqualTo("app");
+			assertThat(connection.getTransactionIsolation()).isEqualTo(Connection.TRANSACTION_REPEATABLE_READ);
+			try (Statement statement = connection.createStatement()) {
+				assertThat(single(statement.executeQuery("show transaction_isolation"))).isEqualTo("repeatable read");
+				assertThat(single(statement.executeQuery("select current_schema()"))).isEqualTo("app");
+			}
+			assertThat(this.connections.find(name(connection)).orElseThrow().recoveriesSucceeded()).isOne();
+		}
+	}
+
+	@Test
+	@DisplayName("H14: an autocommit write whose backend died is not re-issued under SAFE: 40003, connection recovered")
+	void writeOutsideATransactionIsNotReissuedUnderSafe() throws SQLException {
+		try (Connection connection = this.dataSource.getConnection()) {
+			PreparedStatement insert = connection.prepareStatement("insert into app.items values (?, ?)");
+			insert.setInt(1, 100);
+			insert.setString(2, "hundred");
+			server.terminate(server.backendPid(connection));
+			Throwable thrown = catchThrowable(insert::executeUpdate);
+			assertThat(thrown).isInstanceOfSatisfying(SQLException.class,
+					(error) -> assertThat(error.getSQLState()).isEqualTo("40003"));
+			insert.setInt(1, 101);
+			assertThat(insert.executeUpdate()).isOne();
+		}
+	}
+
+	@Test
+	@DisplayName("H14: inside a transaction the connection is recovered and the statement fails with 40003, never "
+			+ "continuing a transaction the server rolled back")
+	void transactionIsNeverContinuedAfterRecovery() throws SQLException {
+		try (Connection connection = this.dataSource.getConnection()) {
+			connection.setAutoCommit(false);
+			try (Statement statement = connection.createStatement()) {
+				statement.executeUpdate("insert into app.items values (200, 'in transaction')");
+				server.terminate(server.backendPid(connection));
+				Throwable thrown = catchThrowable(
+						() -> statement.executeUpdate("insert into app.items values (201, 'x')"));
+				assertThat(thrown).isInstanceOfSatisfying(SQLException.class,
+						(error) -> assertThat(error.getSQLState()).isEqualTo("40003"));
+				connection.rollback();
+				assertThat(single(statement.executeQuery("select count(*) from app.items where id in (200, 201)")))
+					.isEqualTo("0");
+			}
+		}
+	}
+
+	@Test
+	@DisplayName("H8: constraint violations and syntax errors reach the caller unchanged, with no recovery")
+	void ordinaryErrorsAreUntouched() throws SQLException {
+		try (Connection connection = this.dataSource.getConnection();
+				Statement statement = connection.createStatement()) {
+			Throwable duplicate = catchThrowable(
+					() -> statement.executeUpdate("insert into app.items values (1, 'again')"));
+			assertThat(duplicate).isInstanceOfSatisfying(SQLException.class,
+					(error) -> assertThat(error.getSQLState()).isEqualTo("23505"));
+			Throwable syntax = catchThrowable(() -> statement.executeQuery("selec 1"));
+			assertThat(syntax).isInstanceOfSatisfying(SQLException.class,
+					(error) -> assertThat(error.getSQLState()).isEqualTo("42601"));
+			assertThat(this.connections.find(name(connection)).orElseThrow().recoveries()).isZero();
+		}
+	}
+
+	private String name(Connection connection) {
+		return this.connections.connections()
+			.stream()
+			.filter((info) -> this.connections.find(info.name()).isPresent())
+			.map((info) -> info.name())
+			.reduce((first, second) -> second)
+			.orElseThrow();
+	}
+
+	private static String single(ResultSet resultSet) throws SQLException {
+		try (resultSet) {
+			assertThat(resultSet.next()).isTrue();
+			return resultSet.getString(1);
+		}
+	}
+
+}
