@@ -52,6 +52,8 @@ public final class HaDataSource implements DataSource {
 
 	private final ConnectionSettings settings;
 
+	private final RetransmitPolicy retransmit;
+
 	/**
 	 * Wraps a data source with the SAFE retransmit policy and the table's other defaults.
 	 * @param connections the table of HA connections
@@ -77,7 +79,11 @@ public final class HaDataSource implements DataSource {
 		this.connections = connections;
 		this.target = target;
 		this.name = name;
-		this.settings = settings;
+		this.retransmit = settings.retransmit();
+		// The engine re-issues nothing by itself: idempotent(...) applies the policy, so
+		// that no
+		// policy can continue a transaction the server rolled back.
+		this.settings = settings.withRetransmit(RetransmitPolicy.NEVER);
 	}
 
 	/**
@@ -117,7 +123,7 @@ public final class HaDataSource implements DataSource {
 			.alsoImplementing(StatementHost.class)
 			.settings(this.settings)
 			.classifier(JdbcStaleClassifier.create())
-			.idempotentWhen((method, args) -> idempotent(journal, method, args))
+			.idempotentWhen((method, args) -> idempotent(journal, this.retransmit, method, args))
 			.outcomeUnknown(HaDataSource::outcomeUnknown);
 		try {
 			Connection connection = this.connections.open(attachment);
@@ -133,17 +139,26 @@ public final class HaDataSource implements DataSource {
 	}
 
 	/**
-	 * Decides whether an operation may be issued again on a recovered connection (H14).
+	 * Decides whether an operation may be issued again on a recovered connection (H14):
+	 * inside a transaction nothing but a rollback, a close or a getter; outside,
+	 * statement options and parameters always, statements by the policy (reads only under
+	 * {@code SAFE}), and connection operations but those that commit or touch savepoints.
 	 */
-	private static boolean idempotent(SessionJournal journal, Method method, Object[] args) {
+	private static boolean idempotent(SessionJournal journal, RetransmitPolicy policy, Method method, Object[] args) {
 		if (!journal.autoCommit()) {
-			// The server rolled back the transaction with the connection: nothing may go
-			// on in it.
 			return (method.getName().equals("rollback") && args == null) || method.getName().equals("close")
 					|| (method.getDeclaringClass() == Connection.class && method.getName().startsWith("get"));
 		}
 		if (method.getDeclaringClass() == StatementHost.class) {
-			return ((StatementCover) args[0]).readsOnly((Method) args[1], (Object[]) args[2]);
+			Method operation = (Method) args[1];
+			if (!operation.getName().startsWith("execute")) {
+				return true;
+			}
+			return switch (policy) {
+				case ALWAYS -> true;
+				case SAFE -> ((StatementCover) args[0]).readsOnly(operation, (Object[]) args[2]);
+				case NEVER -> false;
+			};
 		}
 		return !UNSAFE_CONNECTION_OPERATIONS.contains(method.getName());
 	}

@@ -127,6 +127,27 @@ class HaDataSourceTests {
 	}
 
 	@Test
+	@DisplayName("H14: even under ALWAYS, a transaction the server rolled back is never continued; outside one, "
+			+ "ALWAYS re-issues the write")
+	void alwaysReissuesWritesButNeverContinuesATransaction() throws SQLException {
+		HaDataSource always = new HaDataSource(this.connections, server.dataSource(), "always",
+				this.connections.defaults().withRetransmit(RetransmitPolicy.ALWAYS));
+		try (Connection connection = always.getConnection(); Statement statement = connection.createStatement()) {
+			server.terminate(server.backendPid(connection));
+			assertThat(statement.executeUpdate("insert into app.items values (300, 'always')")).isOne();
+			connection.setAutoCommit(false);
+			statement.executeUpdate("insert into app.items values (301, 'in transaction')");
+			server.terminate(server.backendPid(connection));
+			Throwable thrown = catchThrowable(() -> statement.executeUpdate("insert into app.items values (302, 'x')"));
+			assertThat(thrown).isInstanceOfSatisfying(SQLException.class,
+					(error) -> assertThat(error.getSQLState()).isEqualTo("40003"));
+			connection.rollback();
+			assertThat(single(statement.executeQuery("select count(*) from app.items where id between 300 and 302")))
+				.isEqualTo("1");
+		}
+	}
+
+	@Test
 	@DisplayName("H8: constraint violations and syntax errors reach the caller unchanged, with no recovery")
 	void ordinaryErrorsAreUntouched() throws SQLException {
 		try (Connection connection = this.dataSource.getConnection();
