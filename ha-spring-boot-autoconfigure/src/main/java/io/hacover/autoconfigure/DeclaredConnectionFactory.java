@@ -14,6 +14,7 @@ import java.util.function.Consumer;
 import io.hacover.autoconfigure.HaProperties.DeclaredConnection;
 import io.hacover.core.Attachment;
 import io.hacover.core.ConnectionSettings;
+import io.hacover.core.HaConnections;
 import io.hacover.core.RecoveryFunction;
 import io.hacover.core.RetransmitPolicy;
 import io.hacover.io.HaChannels;
@@ -21,6 +22,8 @@ import io.hacover.io.HaSockets;
 import io.hacover.io.SocketConnection;
 import io.hacover.io.SocketHandshake;
 import io.hacover.io.SocketOptions;
+import io.hacover.jdbc.DriverDataSource;
+import io.hacover.jdbc.HaDataSource;
 
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.util.StringUtils;
@@ -45,14 +48,17 @@ final class DeclaredConnectionFactory {
 
 	private final HaSockets sockets;
 
+	private final HaConnections connections;
+
 	DeclaredConnectionFactory(HaProperties properties, ConnectionSettingsResolver settings, RecoveryBeans recoveryBeans,
-			BeanFactory beanFactory, HaChannels channels, HaSockets sockets) {
+			BeanFactory beanFactory, HaChannels channels, HaSockets sockets, HaConnections connections) {
 		this.properties = properties;
 		this.settings = settings;
 		this.recoveryBeans = recoveryBeans;
 		this.beanFactory = beanFactory;
 		this.channels = channels;
 		this.sockets = sockets;
+		this.connections = connections;
 	}
 
 	/**
@@ -73,6 +79,9 @@ final class DeclaredConnectionFactory {
 			case HTTP -> channels(declared).open(name, declared.getUri(), customizer(name, connectionSettings));
 			case SOCKET -> this.sockets.connect(name, endpoints(name, declared),
 					socketOptions(name, declared, connectionSettings));
+			case JDBC -> new HaDataSource(this.connections,
+					new DriverDataSource(declared.getUrl(), declared.getUsername(), declared.getPassword()), name,
+					this.settings.resolve(name, new RetransmitPolicy[] { RetransmitPolicy.SAFE }));
 		};
 	}
 

@@ -6,6 +6,8 @@ import java.net.InetSocketAddress;
 import java.nio.channels.SeekableByteChannel;
 import java.util.Map;
 
+import javax.sql.DataSource;
+
 import io.hacover.autoconfigure.HaProperties.ConnectionKind;
 import io.hacover.autoconfigure.HaProperties.DeclaredConnection;
 import io.hacover.io.SocketConnection;
@@ -22,9 +24,9 @@ import org.springframework.core.env.Environment;
 /**
  * Registers a bean for each connection declared under {@code ha.connections.<name>} with
  * a {@code kind}: a {@link SeekableByteChannel} for {@code channel} and {@code http}, a
- * {@link SocketConnection} for {@code socket}, named after the connection and already
- * HA-aware. What a declaration needs (a path or URI, endpoints) is checked here, before
- * any bean is made.
+ * {@link SocketConnection} for {@code socket}, a {@link DataSource} for {@code jdbc},
+ * named after the connection and already HA-aware. What a declaration needs (a path or
+ * URI, endpoints) is checked here, before any bean is made.
  */
 final class DeclaredConnections implements BeanDefinitionRegistryPostProcessor, EnvironmentAware {
 
@@ -55,8 +57,11 @@ final class DeclaredConnections implements BeanDefinitionRegistryPostProcessor, 
 			throw new HaConfigurationException(name, key, "a bean named '" + name + "' already exists",
 					"rename the connection or the other bean");
 		}
-		Class type = (connection.getKind() == ConnectionKind.SOCKET) ? SocketConnection.class
-				: SeekableByteChannel.class;
+		Class type = switch (connection.getKind()) {
+			case SOCKET -> SocketConnection.class;
+			case JDBC -> DataSource.class;
+			default -> SeekableByteChannel.class;
+		};
 		ConfigurableListableBeanFactory beanFactory = (ConfigurableListableBeanFactory) registry;
 		RootBeanDefinition definition = new RootBeanDefinition(type, () -> {
 			try {
@@ -66,7 +71,9 @@ final class DeclaredConnections implements BeanDefinitionRegistryPostProcessor, 
 				throw new UncheckedIOException("cannot open HA connection '" + name + "'", ex);
 			}
 		});
-		definition.setDestroyMethodName("close");
+		if (connection.getKind() != ConnectionKind.JDBC) {
+			definition.setDestroyMethodName("close");
+		}
 		registry.registerBeanDefinition(name, definition);
 	}
 
@@ -97,6 +104,12 @@ final class DeclaredConnections implements BeanDefinitionRegistryPostProcessor, 
 					throw new HaConfigurationException(name, prefix + "uri",
 							"an 'http' connection needs an http: or " + "https: URI",
 							"give " + prefix + "uri, for example http://files.example/data.bin");
+				}
+			}
+			case JDBC -> {
+				if (connection.getUrl() == null || !connection.getUrl().startsWith("jdbc:")) {
+					throw new HaConfigurationException(name, prefix + "url", "a 'jdbc' data source needs a JDBC URL",
+							"give " + prefix + "url, for example jdbc:postgresql://db.internal:5432/app");
 				}
 			}
 			case SOCKET -> {

@@ -78,9 +78,10 @@ public final class HaAutoConfiguration {
 
 	@Bean
 	DeclaredConnectionFactory haDeclaredConnectionFactory(HaProperties properties, ConnectionSettingsResolver settings,
-			ConfigurableListableBeanFactory beanFactory, HaChannels channels, HaSockets sockets) {
+			ConfigurableListableBeanFactory beanFactory, HaChannels channels, HaSockets sockets,
+			HaConnections connections) {
 		return new DeclaredConnectionFactory(properties, settings, new RecoveryBeans(beanFactory), beanFactory,
-				channels, sockets);
+				channels, sockets, connections);
 	}
 
 	@Bean

@@ -23,7 +23,8 @@ class HaBindFailureAnalyzer extends AbstractFailureAnalyzer<BindException> imple
 
 	private static final String KEYS = "recovery, policy, retransmit, max-retransmissions, max-recoveries, "
 			+ "max-consecutive-failures, backoff.initial-delay, backoff.multiplier, backoff.max-delay, "
-			+ "backoff.max-attempts, backoff.budget, backoff.jitter";
+			+ "backoff.max-attempts, backoff.budget, backoff.jitter; and for a connection declared with a kind: kind, "
+			+ "path, uri, options, endpoints, handshake, connect-timeout, read-timeout, url, username, password";
 
 	@Override
 	public int getOrder() {

@@ -238,6 +238,21 @@ public class HaProperties {
 		private List<String> endpoints = new ArrayList<>();
 
 		/**
+		 * JDBC URL of a 'jdbc' data source.
+		 */
+		private String url;
+
+		/**
+		 * User of a 'jdbc' data source.
+		 */
+		private String username;
+
+		/**
+		 * Password of a 'jdbc' data source; never shown in messages, logs or endpoints.
+		 */
+		private String password;
+
+		/**
 		 * Name of a SocketHandshake bean run on every fresh connection of a 'socket' (log
 		 * in again, re-subscribe).
 		 */
@@ -295,6 +310,30 @@ public class HaProperties {
 			this.endpoints = endpoints;
 		}
 
+		public String getUrl() {
+			return this.url;
+		}
+
+		public void setUrl(String url) {
+			this.url = url;
+		}
+
+		public String getUsername() {
+			return this.username;
+		}
+
+		public void setUsername(String username) {
+			this.username = username;
+		}
+
+		public String getPassword() {
+			return this.password;
+		}
+
+		public void setPassword(String password) {
+			this.password = password;
+		}
+
 		public String getHandshake() {
 			return this.handshake;
 		}
@@ -339,7 +378,12 @@ public class HaProperties {
 		/**
 		 * A TCP connection to one of a list of endpoints.
 		 */
-		SOCKET
+		SOCKET,
+
+		/**
+		 * A data source on a JDBC URL whose connections are HA connections.
+		 */
+		JDBC
 
 	}
 

@@ -7,15 +7,21 @@ import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
 import java.util.concurrent.atomic.AtomicInteger;
+
+import javax.sql.DataSource;
 
 import io.hacover.core.HaConnections;
 import io.hacover.core.RecoveryFunction;
 import io.hacover.io.HaChannels;
 import io.hacover.io.SocketConnection;
 import io.hacover.io.SocketHandshake;
+import io.hacover.jdbc.DriverDataSource;
+import io.hacover.jdbc.HaDataSource;
 import io.hacover.testsupport.HttpFileServer;
 import io.hacover.testsupport.LineServer;
+import io.hacover.testsupport.PostgresServer;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -128,6 +134,34 @@ class DeclaredConnectionsTests {
 				assertThat(read(channel, 7)).isEqualTo("3456789");
 				assertThat(context.getBean(RecoveryConfiguration.class).recoveries).hasValue(1);
 			});
+	}
+
+	@Test
+	@DisplayName("H10 H27: a declared 'jdbc' data source hands out HA connections that survive a killed backend, and "
+			+ "never shows its password")
+	void declaredJdbcDataSourceHandsOutHaConnections() throws Exception {
+		try (PostgresServer server = PostgresServer.start()) {
+			this.runner
+				.withPropertyValues("ha.connections.orders.kind=jdbc", "ha.connections.orders.url=" + server.jdbcUrl(),
+						"ha.connections.orders.username=postgres", "ha.connections.orders.password=s3cret-word")
+				.run((context) -> {
+					DataSource dataSource = context.getBean("orders", DataSource.class);
+					assertThat(dataSource).isInstanceOf(HaDataSource.class);
+					try (Connection connection = dataSource.getConnection()) {
+						connection.setSchema("pg_catalog");
+						server.terminate(server.backendPid(connection));
+						try (java.sql.Statement statement = connection.createStatement();
+								java.sql.ResultSet schema = statement.executeQuery("select current_schema()")) {
+							assertThat(schema.next()).isTrue();
+							assertThat(schema.getString(1)).isEqualTo("pg_catalog");
+						}
+					}
+					assertThat(dataSource.toString()).doesNotContain("s3cret-word");
+					assertThat(dataSource.unwrap(DriverDataSource.class).toString()).doesNotContain("s3cret-word");
+				});
+			this.runner.withPropertyValues("ha.connections.orders.kind=jdbc", "ha.connections.orders.url=postgres://x")
+				.run((context) -> assertMisconfigured(context, "ha.connections.orders.url"));
+		}
 	}
 
 	@Test

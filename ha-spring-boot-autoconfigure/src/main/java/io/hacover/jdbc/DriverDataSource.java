@@ -1,0 +1,102 @@
+package io.hacover.jdbc;
+
+import java.io.PrintWriter;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
+import java.util.Properties;
+import java.util.logging.Logger;
+
+import javax.sql.DataSource;
+
+import org.springframework.util.Assert;
+
+/**
+ * A data source that opens a physical connection through {@link DriverManager} for every
+ * {@link #getConnection()}: the target of a data source declared with
+ * {@code ha.connections.<name>.kind: jdbc}. The password is kept for connecting and never
+ * shown.
+ */
+public final class DriverDataSource implements DataSource {
+
+	private final String url;
+
+	private final Properties credentials = new Properties();
+
+	private int loginTimeout;
+
+	/**
+	 * Creates a data source.
+	 * @param url the JDBC URL
+	 * @param username the user, or {@code null}
+	 * @param password the password, or {@code null}
+	 */
+	public DriverDataSource(String url, String username, String password) {
+		Assert.isTrue(url != null && url.startsWith("jdbc:"), "'url' must be a JDBC URL");
+		this.url = url;
+		if (username != null) {
+			this.credentials.setProperty("user", username);
+		}
+		if (password != null) {
+			this.credentials.setProperty("password", password);
+		}
+	}
+
+	@Override
+	public Connection getConnection() throws SQLException {
+		return DriverManager.getConnection(this.url, this.credentials);
+	}
+
+	@Override
+	public Connection getConnection(String username, String password) throws SQLException {
+		Properties given = new Properties();
+		given.setProperty("user", username);
+		given.setProperty("password", password);
+		return DriverManager.getConnection(this.url, given);
+	}
+
+	@Override
+	public PrintWriter getLogWriter() {
+		return null;
+	}
+
+	@Override
+	public void setLogWriter(PrintWriter out) {
+	}
+
+	@Override
+	public void setLoginTimeout(int seconds) {
+		this.loginTimeout = seconds;
+	}
+
+	@Override
+	public int getLoginTimeout() {
+		return this.loginTimeout;
+	}
+
+	@Override
+	public Logger getParentLogger() throws SQLFeatureNotSupportedException {
+		throw new SQLFeatureNotSupportedException();
+	}
+
+	@Override
+	public <T> T unwrap(Class<T> type) throws SQLException {
+		if (type.isInstance(this)) {
+			return type.cast(this);
+		}
+		throw new SQLException("not a wrapper for " + type.getName());
+	}
+
+	@Override
+	public boolean isWrapperFor(Class<?> type) {
+		return type.isInstance(this);
+	}
+
+	@Override
+	public String toString() {
+		int query = this.url.indexOf('?');
+		return "DriverDataSource[" + ((query >= 0) ? this.url.substring(0, query) : this.url) + "]";
+	}
+
+}
