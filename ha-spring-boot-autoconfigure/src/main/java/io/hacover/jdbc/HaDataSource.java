@@ -8,6 +8,7 @@ import java.sql.SQLFeatureNotSupportedException;
 import java.sql.SQLTransactionRollbackException;
 import java.sql.SQLTransientConnectionException;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Logger;
 
@@ -17,9 +18,11 @@ import io.hacover.core.Attachment;
 import io.hacover.core.ConnectionSettings;
 import io.hacover.core.HaConnections;
 import io.hacover.core.OutcomeUnknownException;
+import io.hacover.core.RecoveryPolicy;
 import io.hacover.core.RetransmitPolicy;
 
 import org.springframework.util.Assert;
+import org.springframework.util.backoff.BackOffExecution;
 
 /**
  * A {@link DataSource} whose connections are HA connections: when the database behind one
@@ -37,9 +40,12 @@ import org.springframework.util.Assert;
  * {@code 08007} (transaction resolution unknown) for a commit, so that the application,
  * or Spring's retry of transient errors, runs the transaction again. Stale errors are
  * those of {@link JdbcStaleClassifier}; every other error reaches the caller unchanged
- * (H8).
+ * (H8). Asking for a connection while the database is down waits for it, within the
+ * connection's recovery budget (H12).
  */
 public final class HaDataSource implements DataSource {
+
+	private static final JdbcStaleClassifier CLASSIFIER = JdbcStaleClassifier.create();
 
 	private static final Set<String> UNSAFE_CONNECTION_OPERATIONS = Set.of("commit", "setSavepoint",
 			"releaseSavepoint");
@@ -107,7 +113,7 @@ public final class HaDataSource implements DataSource {
 	private Connection open(PhysicalOpener physical) throws SQLException {
 		SessionJournal journal = new SessionJournal();
 		AtomicReference<Connection> haConnection = new AtomicReference<>();
-		Connection first = physical.open();
+		Connection first = openWaitingOutAnOutage(physical);
 		Attachment<Connection> attachment = Attachment
 			.of(Connection.class, JdbcSession.of(first, journal, haConnection), () -> {
 				Connection fresh = physical.open();
@@ -122,7 +128,7 @@ public final class HaDataSource implements DataSource {
 			})
 			.alsoImplementing(StatementHost.class)
 			.settings(this.settings)
-			.classifier(JdbcStaleClassifier.create())
+			.classifier(CLASSIFIER)
 			.idempotentWhen((method, args) -> idempotent(journal, this.retransmit, method, args))
 			.outcomeUnknown(HaDataSource::outcomeUnknown);
 		try {
@@ -135,6 +141,41 @@ public final class HaDataSource implements DataSource {
 		}
 		catch (Exception ex) {
 			throw new SQLException("cannot open an HA connection of data source '" + this.name + "'", "08001", ex);
+		}
+	}
+
+	/**
+	 * Opens the first physical connection of an HA connection, waiting out an outage as a
+	 * recovery would: a stale failure is tried again, spaced by the connection's policy,
+	 * until it allows no more attempts or its budget is spent; then the last failure is
+	 * thrown (H12). So that code asking for a connection per call, such as
+	 * {@code JdbcTemplate}, survives a restart.
+	 */
+	private Connection openWaitingOutAnOutage(PhysicalOpener physical) throws SQLException {
+		RecoveryPolicy policy = this.settings.policy();
+		long deadline = System.nanoTime() + policy.budget().toNanos();
+		BackOffExecution spacing = policy.start();
+		for (;;) {
+			try {
+				return physical.open();
+			}
+			catch (SQLException ex) {
+				if (!CLASSIFIER.isStale(ex)) {
+					throw ex;
+				}
+				long delay = spacing.nextBackOff();
+				if (delay == BackOffExecution.STOP
+						|| System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delay) - deadline > 0) {
+					throw ex;
+				}
+				try {
+					TimeUnit.MILLISECONDS.sleep(delay);
+				}
+				catch (InterruptedException interrupted) {
+					Thread.currentThread().interrupt();
+					throw ex;
+				}
+			}
 		}
 	}
 
