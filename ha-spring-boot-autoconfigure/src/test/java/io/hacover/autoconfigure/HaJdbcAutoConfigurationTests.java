@@ -23,6 +23,7 @@ import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
 import org.springframework.boot.jdbc.autoconfigure.JdbcTemplateAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.simple.JdbcClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -71,6 +72,7 @@ class HaJdbcAutoConfigurationTests {
 					assertThat(one(connection)).isEqualTo(1);
 				}
 				assertThat(context.getBean(JdbcTemplate.class).queryForObject("select 2", Integer.class)).isEqualTo(2);
+				assertThat(JdbcClient.create(dataSource).sql("select 3").query(Integer.class).single()).isEqualTo(3);
 			});
 	}
 

@@ -163,6 +163,30 @@ class HaDataSourceTests {
 		}
 	}
 
+	@Test
+	@DisplayName("H8: a serialization failure reaches the caller unchanged, with no recovery")
+	void serializationFailureIsUntouched() throws SQLException {
+		try (Connection first = this.dataSource.getConnection(); Connection second = this.dataSource.getConnection()) {
+			first.setAutoCommit(false);
+			second.setAutoCommit(false);
+			first.setTransactionIsolation(Connection.TRANSACTION_SERIALIZABLE);
+			second.setTransactionIsolation(Connection.TRANSACTION_SERIALIZABLE);
+			try (Statement one = first.createStatement(); Statement two = second.createStatement()) {
+				assertThat(single(one.executeQuery("select name from app.items where id = 1"))).isEqualTo("one");
+				assertThat(single(two.executeQuery("select name from app.items where id = 1"))).isEqualTo("one");
+				one.executeUpdate("update app.items set name = 'one' where id = 1");
+				first.commit();
+				Throwable thrown = catchThrowable(
+						() -> two.executeUpdate("update app.items set name = 'one' where id = 1"));
+				assertThat(thrown).isInstanceOfSatisfying(SQLException.class,
+						(error) -> assertThat(error.getSQLState()).isEqualTo("40001"));
+				second.rollback();
+			}
+			long recoveries = this.connections.connections().stream().mapToLong((info) -> info.recoveries()).sum();
+			assertThat(recoveries).isZero();
+		}
+	}
+
 	private String name(Connection connection) {
 		return this.connections.connections()
 			.stream()
