@@ -184,8 +184,13 @@ public final class HaDataSource implements DataSource {
 	 * inside a transaction nothing but a rollback, a close or a getter; outside,
 	 * statement options and parameters always, statements by the policy (reads only under
 	 * {@code SAFE}), and connection operations but those that commit or touch savepoints.
+	 * Metadata reads are always safe.
 	 */
 	private static boolean idempotent(SessionJournal journal, RetransmitPolicy policy, Method method, Object[] args) {
+		if (method.getDeclaringClass() == StatementHost.class && method.getName().equals("metaData")) {
+			// Metadata only reads the catalog.
+			return true;
+		}
 		if (!journal.autoCommit()) {
 			return (method.getName().equals("rollback") && args == null) || method.getName().equals("close")
 					|| (method.getDeclaringClass() == Connection.class && method.getName().startsWith("get"));

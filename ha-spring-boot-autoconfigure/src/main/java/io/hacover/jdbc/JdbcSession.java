@@ -55,16 +55,26 @@ final class JdbcSession implements InvocationHandler {
 			};
 		}
 		if (method.getDeclaringClass() == StatementHost.class) {
+			if (name.equals("metaData")) {
+				return invokeOn(this.physical.getMetaData(), (Method) arguments[0], (Object[]) arguments[1]);
+			}
 			StatementCover cover = (StatementCover) arguments[0];
 			return cover.runOn(this, this.physical, (Method) arguments[1], (Object[]) arguments[2]);
 		}
 		if (name.equals("createStatement") || name.equals("prepareStatement") || name.equals("prepareCall")) {
 			return StatementCover.create(this.haConnection.get(), method, arguments);
 		}
+		if (name.equals("getMetaData")) {
+			return MetaDataCover.create(this.haConnection.get());
+		}
+		Object result = invokeOn(this.physical, method, arguments);
+		this.journal.record(method, arguments);
+		return result;
+	}
+
+	private static Object invokeOn(Object target, Method method, Object[] args) throws Throwable {
 		try {
-			Object result = method.invoke(this.physical, arguments);
-			this.journal.record(method, arguments);
-			return result;
+			return method.invoke(target, args);
 		}
 		catch (InvocationTargetException ex) {
 			throw ex.getCause();

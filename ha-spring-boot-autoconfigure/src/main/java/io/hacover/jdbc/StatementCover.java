@@ -5,6 +5,7 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -42,6 +43,8 @@ final class StatementCover implements InvocationHandler {
 
 	private boolean closed;
 
+	private Object proxy;
+
 	private StatementCover(Connection connection, Method creator, Object[] creatorArgs) {
 		this.connection = connection;
 		this.creator = creator;
@@ -58,8 +61,10 @@ final class StatementCover implements InvocationHandler {
 	 */
 	static Object create(Connection connection, Method creator, Object[] creatorArgs) {
 		Class<?> type = creator.getReturnType();
-		return Proxy.newProxyInstance(StatementCover.class.getClassLoader(), new Class<?>[] { type },
-				new StatementCover(connection, creator, (creatorArgs != null) ? creatorArgs.clone() : new Object[0]));
+		StatementCover cover = new StatementCover(connection, creator,
+				(creatorArgs != null) ? creatorArgs.clone() : new Object[0]);
+		cover.proxy = Proxy.newProxyInstance(StatementCover.class.getClassLoader(), new Class<?>[] { type }, cover);
+		return cover.proxy;
 	}
 
 	@Override
@@ -113,7 +118,7 @@ final class StatementCover implements InvocationHandler {
 		}
 		Object result = call(this.physical, method, args);
 		remember(method, args);
-		return result;
+		return (result instanceof ResultSet resultSet) ? ResultSetCover.create(resultSet, this.proxy) : result;
 	}
 
 	/**

@@ -22,4 +22,14 @@ interface StatementHost {
 	 */
 	Object run(StatementCover cover, Method method, Object[] args) throws SQLException;
 
+	/**
+	 * Runs a {@link java.sql.DatabaseMetaData} operation on the current physical
+	 * connection's metadata.
+	 * @param method the metadata method
+	 * @param args its arguments
+	 * @return what the physical metadata returned
+	 * @throws SQLException what it threw
+	 */
+	Object metaData(Method method, Object[] args) throws SQLException;
+
 }

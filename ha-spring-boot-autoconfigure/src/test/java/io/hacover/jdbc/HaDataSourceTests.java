@@ -1,6 +1,7 @@
 package io.hacover.jdbc;
 
 import java.sql.Connection;
+import java.sql.DatabaseMetaData;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -184,6 +185,28 @@ class HaDataSourceTests {
 			}
 			long recoveries = this.connections.connections().stream().mapToLong((info) -> info.recoveries()).sum();
 			assertThat(recoveries).isZero();
+		}
+	}
+
+	@Test
+	@DisplayName("H10: DatabaseMetaData taken before a killed backend keeps working, and result sets already read "
+			+ "stay readable and point at the HA statement")
+	void metaDataAndResultSetsKeepWorking() throws SQLException {
+		try (Connection connection = this.dataSource.getConnection();
+				Statement statement = connection.createStatement()) {
+			DatabaseMetaData metaData = connection.getMetaData();
+			ResultSet rows = statement.executeQuery("select id from app.items where id in (1, 2) order by id");
+			assertThat(rows.getStatement()).isSameAs(statement);
+			server.terminate(server.backendPid(connection));
+			assertThat(rows.next()).isTrue();
+			assertThat(rows.getInt(1)).isEqualTo(1);
+			rows.close();
+			try (ResultSet tables = metaData.getTables(null, "app", "items", null)) {
+				assertThat(tables.next()).isTrue();
+				assertThat(tables.getString("TABLE_NAME")).isEqualTo("items");
+			}
+			assertThat(metaData.getConnection()).isSameAs(connection);
+			assertThat(this.connections.find(name(connection)).orElseThrow().recoveriesSucceeded()).isOne();
 		}
 	}
 
