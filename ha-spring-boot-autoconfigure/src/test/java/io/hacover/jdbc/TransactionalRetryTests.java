@@ -72,6 +72,32 @@ class TransactionalRetryTests {
 		});
 	}
 
+	@Test
+	@DisplayName("H14: a backend killed just before a @Transactional commit gives 08007, and Spring's retry applies "
+			+ "the transaction exactly once")
+	void commitFailureIsRetriedToExactlyOnce() {
+		new ApplicationContextRunner().withUserConfiguration(TransactionalConfiguration.class).run((context) -> {
+			Transfers transfers = context.getBean(Transfers.class);
+			transfers.transferKillingBeforeCommit(10);
+			JdbcTemplate jdbc = context.getBean(JdbcTemplate.class);
+			assertThat(jdbc.queryForObject("select count(*) from transfers where id in (10, 11)", Integer.class))
+				.isEqualTo(2);
+			assertThat(transfers.attempts()).isEqualTo(2);
+			assertThat(transfers.failures()).singleElement()
+				.satisfies((failure) -> assertThat(sqlStates(failure)).contains("08007"));
+		});
+	}
+
+	private static java.util.List<String> sqlStates(Throwable failure) {
+		java.util.List<String> states = new java.util.ArrayList<>();
+		for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+			if (cause instanceof java.sql.SQLException sql) {
+				states.add(sql.getSQLState());
+			}
+		}
+		return states;
+	}
+
 	@Configuration
 	@EnableTransactionManagement
 	@EnableResilientMethods
@@ -129,6 +155,8 @@ class TransactionalRetryTests {
 
 		private final AtomicInteger attempts = new AtomicInteger();
 
+		private final java.util.List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+
 		Transfers(TransferStore store) {
 			this.store = store;
 		}
@@ -136,6 +164,21 @@ class TransactionalRetryTests {
 		@Retryable(includes = TransientDataAccessException.class, maxRetries = 3, delay = 100)
 		public void transfer(int id) {
 			this.store.insertPair(id, this.attempts.incrementAndGet() == 1);
+		}
+
+		@Retryable(includes = TransientDataAccessException.class, maxRetries = 3, delay = 100)
+		public void transferKillingBeforeCommit(int id) {
+			try {
+				this.store.insertPairThenKill(id, this.attempts.incrementAndGet() == 1);
+			}
+			catch (TransientDataAccessException ex) {
+				this.failures.add(ex);
+				throw ex;
+			}
+		}
+
+		java.util.List<Throwable> failures() {
+			return this.failures;
 		}
 
 		int attempts() {
@@ -169,6 +212,21 @@ class TransactionalRetryTests {
 				}
 			}
 			this.jdbc.update("insert into transfers values (?, 'credit')", id + 1);
+		}
+
+		@Transactional
+		public void insertPairThenKill(int id, boolean killBeforeCommit) {
+			this.jdbc.update("insert into transfers values (?, 'debit')", id);
+			this.jdbc.update("insert into transfers values (?, 'credit')", id + 1);
+			if (killBeforeCommit) {
+				Integer pid = this.jdbc.queryForObject("select pg_backend_pid()", Integer.class);
+				try {
+					server.terminate(pid);
+				}
+				catch (java.sql.SQLException ex) {
+					throw new IllegalStateException(ex);
+				}
+			}
 		}
 
 	}
