@@ -5,7 +5,6 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
-import java.sql.SQLException;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -78,33 +77,6 @@ final class JdbcSession implements InvocationHandler {
 		}
 		catch (InvocationTargetException ex) {
 			throw ex.getCause();
-		}
-	}
-
-	static boolean isSession(Object resource) {
-		return Proxy.isProxyClass(resource.getClass()) && Proxy.getInvocationHandler(resource) instanceof JdbcSession;
-	}
-
-	/**
-	 * Returns the physical connection behind a session resource.
-	 * @param resource a session resource made by {@link #of}
-	 * @return its physical connection
-	 */
-	static Connection physicalOf(Connection resource) {
-		return ((JdbcSession) Proxy.getInvocationHandler(resource)).physical;
-	}
-
-	/**
-	 * Returns whether the physical connection is known to be unusable, without a round
-	 * trip.
-	 * @return {@code true} if closed
-	 */
-	boolean isClosedQuietly() {
-		try {
-			return this.physical.isClosed();
-		}
-		catch (SQLException ex) {
-			return true;
 		}
 	}
 
