@@ -13,15 +13,28 @@ import org.springframework.beans.factory.BeanFactory;
  *
  * @param <T> the type of the resource
  */
-final class BeanNameRecoveryFunction<T> implements RecoveryFunction<T> {
+public final class BeanNameRecoveryFunction<T> implements RecoveryFunction<T> {
 
 	private final BeanFactory beanFactory;
 
 	private final String beanName;
 
-	BeanNameRecoveryFunction(BeanFactory beanFactory, String beanName) {
+	/**
+	 * Creates a function that looks up the named bean in the given factory.
+	 * @param beanFactory where the bean lives
+	 * @param beanName the name of a {@link RecoveryFunction} bean
+	 */
+	public BeanNameRecoveryFunction(BeanFactory beanFactory, String beanName) {
 		this.beanFactory = beanFactory;
 		this.beanName = beanName;
+	}
+
+	/**
+	 * Returns the name of the recovery bean.
+	 * @return the bean name
+	 */
+	public String beanName() {
+		return this.beanName;
 	}
 
 	@Override

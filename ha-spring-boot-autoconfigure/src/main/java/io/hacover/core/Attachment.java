@@ -26,6 +26,8 @@ public final class Attachment<T> {
 
 	String name;
 
+	String kind = "client";
+
 	RecoveryFunction<T> recovery;
 
 	Object handle;
@@ -165,6 +167,19 @@ public final class Attachment<T> {
 	 */
 	public Attachment<T> outcomeUnknown(OutcomeTranslator translator) {
 		this.outcomeTranslator = translator;
+		return this;
+	}
+
+	/**
+	 * Sets what kind of connection this is, as shown to operators: {@code jdbc},
+	 * {@code channel}, {@code http}, {@code socket} or {@code client} (the default, for
+	 * the application's own client interfaces).
+	 * @param kind the kind
+	 * @return this attachment
+	 */
+	public Attachment<T> kind(String kind) {
+		Assert.hasText(kind, "'kind' must not be empty");
+		this.kind = kind;
 		return this;
 	}
 

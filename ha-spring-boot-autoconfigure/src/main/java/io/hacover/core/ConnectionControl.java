@@ -1,8 +1,11 @@
 package io.hacover.core;
 
+import org.springframework.util.Assert;
+
 /**
  * The control operations of one HA connection (the C library's {@code ha_control}):
- * limits, suspend and enable, counter resets (H15 to H17).
+ * limits, suspend and enable, counter resets (H15 to H17), and, by name for operators,
+ * detach, attach again and replace the recovery function (H3, H5).
  * <p>
  * Each operation waits for a recovery in progress on the connection to end; called from
  * inside the connection's own recovery function it throws {@link IllegalStateException}
@@ -14,6 +17,51 @@ public final class ConnectionControl {
 
 	ConnectionControl(ConnectionRecord<?> record) {
 		this.record = record;
+	}
+
+	/**
+	 * Detaches the connection (H5): later operations act as on the plain resource and
+	 * their errors reach the caller unchanged. Its recovery function, handle, limits and
+	 * counters are kept for {@link #attach()}.
+	 * @return this control
+	 * @throws IllegalStateException if it is not attached
+	 */
+	public ConnectionControl detach() {
+		return apply("detach", this.record::detach, HaEvent.Kind.DETACHED);
+	}
+
+	/**
+	 * Attaches a detached connection again, with the recovery function and handle it had
+	 * when it was detached.
+	 * @return this control
+	 * @throws IllegalStateException if it is attached already, or closed
+	 */
+	public ConnectionControl attach() {
+		this.record.locked("attach", () -> {
+			this.record.requireOpen("attach");
+			if (this.record.isAttached()) {
+				throw new IllegalStateException("connection '" + this.record.name + "' is already attached");
+			}
+			this.record.attachAgain();
+			return null;
+		});
+		this.record.publish(HaEvent.Kind.ATTACHED);
+		return this;
+	}
+
+	/**
+	 * Replaces the recovery function and keeps the handle (H3); limits, counters and
+	 * state stay as they were.
+	 * @param recovery the new recovery function; it must return resources of the
+	 * connection's type
+	 * @return this control
+	 * @throws IllegalStateException if it is not attached
+	 */
+	@SuppressWarnings({ "unchecked", "rawtypes" })
+	public ConnectionControl replaceRecovery(RecoveryFunction<?> recovery) {
+		Assert.notNull(recovery, "'recovery' must not be null");
+		ConnectionRecord raw = this.record;
+		return apply("replace its recovery function", () -> raw.replace(recovery, raw.handle()), HaEvent.Kind.REPLACED);
 	}
 
 	/**

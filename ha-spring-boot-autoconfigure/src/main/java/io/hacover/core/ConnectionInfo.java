@@ -7,7 +7,10 @@ import java.time.Instant;
  * A snapshot of one HA connection's record: state, limits and counters (H18).
  *
  * @param name the connection's name
+ * @param kind what kind of connection it is ({@code jdbc}, {@code channel}, {@code http},
+ * {@code socket} or {@code client})
  * @param type the interface the connection implements
+ * @param recovery the recovery function in use
  * @param state the current state
  * @param references how many open duplicates share the record (H25)
  * @param recoveriesSucceeded calls of the recovery function that returned a resource
@@ -19,9 +22,10 @@ import java.time.Instant;
  * @param lastFailure the last stale error that started a recovery, or {@code null}
  * @param lastRecovery the last successful recovery, or {@code null}
  */
-public record ConnectionInfo(String name, Class<?> type, ConnectionState state, int references,
-		long recoveriesSucceeded, long recoveriesFailed, long retransmissions, long consecutiveFailures,
-		long maxRecoveries, long maxConsecutiveFailures, Failure lastFailure, Recovery lastRecovery) {
+public record ConnectionInfo(String name, String kind, Class<?> type, RecoveryFunction<?> recovery,
+		ConnectionState state, int references, long recoveriesSucceeded, long recoveriesFailed, long retransmissions,
+		long consecutiveFailures, long maxRecoveries, long maxConsecutiveFailures, Failure lastFailure,
+		Recovery lastRecovery) {
 
 	/**
 	 * Returns the number of calls of the recovery function, the count that
@@ -37,7 +41,8 @@ public record ConnectionInfo(String name, Class<?> type, ConnectionState state, 
 	 *
 	 * @param time when it was seen
 	 * @param type the error's class name
-	 * @param message the error's message
+	 * @param message the error's message, with credentials masked
+	 * ({@link CredentialMasker#mask(String)})
 	 */
 	public record Failure(Instant time, String type, String message) {
 

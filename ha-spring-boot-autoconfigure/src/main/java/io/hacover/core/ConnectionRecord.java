@@ -28,6 +28,8 @@ final class ConnectionRecord<T> {
 
 	final String name;
 
+	final String kind;
+
 	final Class<T> type;
 
 	private final HaConnections table;
@@ -74,21 +76,20 @@ final class ConnectionRecord<T> {
 
 	private volatile ConnectionInfo.Recovery lastRecovery;
 
-	ConnectionRecord(HaConnections table, String name, Class<T> type, T resource, Opener<T> opener,
-			RecoveryFunction<T> recovery, Object handle, ConnectionSettings settings,
-			StaleConnectionClassifier classifier, BiPredicate<Method, Object[]> idempotent,
-			Attachment.OutcomeTranslator outcomeTranslator) {
+	ConnectionRecord(HaConnections table, String name, Attachment<T> attachment, T resource,
+			RecoveryFunction<T> recovery, ConnectionSettings settings, StaleConnectionClassifier classifier) {
 		this.table = table;
 		this.name = name;
-		this.type = type;
-		this.opener = opener;
+		this.kind = attachment.kind;
+		this.type = attachment.type;
+		this.opener = attachment.opener;
 		this.classifier = classifier;
-		this.idempotent = (idempotent != null) ? idempotent : (method, args) -> false;
-		this.outcomeTranslator = (outcomeTranslator != null) ? outcomeTranslator
+		this.idempotent = (attachment.idempotent != null) ? attachment.idempotent : (method, args) -> false;
+		this.outcomeTranslator = (attachment.outcomeTranslator != null) ? attachment.outcomeTranslator
 				: (method, args, outcomeUnknown) -> outcomeUnknown;
 		this.current = new Current<>(resource, 0);
 		this.recovery = recovery;
-		this.handle = handle;
+		this.handle = attachment.handle;
 		this.settings = settings;
 		this.maxRecoveries = settings.maxRecoveries();
 		this.maxConsecutiveFailures = settings.maxConsecutiveFailures();
@@ -209,8 +210,25 @@ final class ConnectionRecord<T> {
 		long started = System.nanoTime();
 		ConnectionState before = this.state;
 		this.state = ConnectionState.RECOVERING;
-		this.lastFailure = new ConnectionInfo.Failure(Instant.now(), cause.getClass().getName(), cause.getMessage());
+		this.lastFailure = new ConnectionInfo.Failure(Instant.now(), cause.getClass().getName(),
+				CredentialMasker.mask(cause.getMessage()));
 		publish(HaEvent.Kind.RECOVERY_STARTED, 0, cause, Duration.ZERO);
+		try {
+			return recoveryAttempts(failedOn, cause, started, before);
+		}
+		catch (Throwable ex) {
+			if (ex == cause) {
+				throw ex;
+			}
+			// Only a failing policy gets here: the attempts catch what the function
+			// throws.
+			throw giveUp(failedOn, cause, started,
+					new RecoveryFailedException(this.name, 0, "the recovery policy failed: " + ex, ex));
+		}
+	}
+
+	private Current<T> recoveryAttempts(Current<T> failedOn, Throwable cause, long started, ConnectionState before)
+			throws Throwable {
 		RecoveryPolicy policy = this.settings.policy();
 		long deadline = started + policy.budget().toNanos();
 		BackOffExecution spacing = policy.start();
@@ -237,18 +255,18 @@ final class ConnectionRecord<T> {
 			}
 			this.failed.incrementAndGet();
 			this.consecutiveFailures.incrementAndGet();
+			publish(HaEvent.Kind.ATTEMPT_FAILED, attempt, attemptError, Duration.ZERO);
 			if (attemptError == null) {
 				throw giveUp(failedOn, cause, started, new RecoveryFailedException(this.name, attempt,
 						"the recovery function gave up (returned null) at attempt " + attempt, lastError));
 			}
 			lastError = attemptError;
-			publish(HaEvent.Kind.ATTEMPT_FAILED, attempt, lastError, Duration.ZERO);
 			if (spacing instanceof RecoveryPolicy.FailureAware aware) {
 				aware.attemptFailed(lastError);
 			}
 			long delay = spacing.nextBackOff();
 			if (Thread.currentThread().isInterrupted()) {
-				throw interrupted(cause, before);
+				throw interrupted(cause, before, started);
 			}
 			if (delay == BackOffExecution.STOP) {
 				throw giveUp(failedOn, cause, started,
@@ -269,7 +287,7 @@ final class ConnectionRecord<T> {
 			}
 			catch (InterruptedException ex) {
 				Thread.currentThread().interrupt();
-				throw interrupted(cause, before);
+				throw interrupted(cause, before, started);
 			}
 		}
 	}
@@ -307,8 +325,9 @@ final class ConnectionRecord<T> {
 		return cause;
 	}
 
-	private Throwable interrupted(Throwable cause, ConnectionState before) {
+	private Throwable interrupted(Throwable cause, ConnectionState before, long started) {
 		this.state = before;
+		publish(HaEvent.Kind.INTERRUPTED, 0, cause, Duration.ofNanos(System.nanoTime() - started));
 		return cause;
 	}
 
@@ -370,7 +389,15 @@ final class ConnectionRecord<T> {
 
 	void reattach(RecoveryFunction<T> recovery, Object handle) {
 		replace(recovery, handle);
+		attachAgain();
+	}
+
+	void attachAgain() {
 		this.state = ConnectionState.ATTACHED;
+	}
+
+	Object handle() {
+		return this.handle;
 	}
 
 	void detach() {
@@ -420,9 +447,9 @@ final class ConnectionRecord<T> {
 	}
 
 	ConnectionInfo info() {
-		return new ConnectionInfo(this.name, this.type, this.state, this.references.get(), this.succeeded.get(),
-				this.failed.get(), this.retransmitted.get(), this.consecutiveFailures.get(), this.maxRecoveries,
-				this.maxConsecutiveFailures, this.lastFailure, this.lastRecovery);
+		return new ConnectionInfo(this.name, this.kind, this.type, this.recovery, this.state, this.references.get(),
+				this.succeeded.get(), this.failed.get(), this.retransmitted.get(), this.consecutiveFailures.get(),
+				this.maxRecoveries, this.maxConsecutiveFailures, this.lastFailure, this.lastRecovery);
 	}
 
 	/**

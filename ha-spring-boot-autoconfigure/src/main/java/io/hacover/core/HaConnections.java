@@ -177,13 +177,7 @@ public final class HaConnections {
 	 * own recovery function
 	 */
 	public void detach(Object connection) {
-		ConnectionRecord<?> record = recordOf(connection, "detach it");
-		record.locked("detach", () -> {
-			record.requireAttached("detach");
-			record.detach();
-			return null;
-		});
-		record.publish(HaEvent.Kind.DETACHED);
+		new ConnectionControl(recordOf(connection, "detach it")).detach();
 	}
 
 	/**
@@ -375,9 +369,8 @@ public final class HaConnections {
 		}
 		ConnectionSettings settings = (attachment.settings != null) ? attachment.settings : this.defaults;
 		StaleConnectionClassifier stale = (attachment.classifier != null) ? attachment.classifier : this.classifier;
-		ConnectionRecord<T> record = new ConnectionRecord<>(this, name, attachment.type, resource, attachment.opener,
-				recoveryOf(attachment, name), attachment.handle, settings, stale, attachment.idempotent,
-				attachment.outcomeTranslator);
+		ConnectionRecord<T> record = new ConnectionRecord<>(this, name, attachment, resource,
+				recoveryOf(attachment, name), settings, stale);
 		if (this.records.putIfAbsent(name, record) != null) {
 			throw new IllegalStateException("an HA connection named '" + name + "' already exists; choose another "
 					+ "name or close that connection first");

@@ -12,13 +12,26 @@ import java.time.Instant;
  * @param attempt the attempt number, for recovery events; 0 otherwise
  * @param cause the stale error, or the failure of a recovery attempt; {@code null} if
  * none
- * @param duration how long the recovery took, for {@link Kind#RECOVERED} and
- * {@link Kind#GAVE_UP}; {@link Duration#ZERO} otherwise
+ * @param duration how long the recovery took, for {@link Kind#RECOVERED},
+ * {@link Kind#GAVE_UP} and {@link Kind#INTERRUPTED}; {@link Duration#ZERO} otherwise
  */
 public record HaEvent(Kind kind, String connection, Instant time, int attempt, Throwable cause, Duration duration) {
 
 	static HaEvent of(Kind kind, String connection) {
 		return new HaEvent(kind, connection, Instant.now(), 0, null, Duration.ZERO);
+	}
+
+	/**
+	 * Returns the event with the cause's text masked ({@link CredentialMasker}), so that
+	 * logging an event never shows a password or token.
+	 * @return the event as text
+	 */
+	@Override
+	public String toString() {
+		return "HaEvent[kind=" + this.kind + ", connection=" + this.connection + ", time=" + this.time + ", attempt="
+				+ this.attempt + ", cause="
+				+ ((this.cause != null) ? CredentialMasker.mask(this.cause.toString()) : null) + ", duration="
+				+ this.duration + "]";
 	}
 
 	/**
@@ -63,12 +76,15 @@ public record HaEvent(Kind kind, String connection, Instant time, int attempt, T
 		RECOVERY_STARTED,
 
 		/**
-		 * A call of the recovery function failed; {@link HaEvent#cause()} is its failure.
+		 * A call of the recovery function failed; {@link HaEvent#cause()} is its failure,
+		 * or {@code null} when the function gave up by returning {@code null}. Each one
+		 * counts in {@link ConnectionInfo#recoveriesFailed()}.
 		 */
 		ATTEMPT_FAILED,
 
 		/**
-		 * A recovery returned a new resource.
+		 * A recovery returned a new resource. Each one counts in
+		 * {@link ConnectionInfo#recoveriesSucceeded()}.
 		 */
 		RECOVERED,
 
@@ -77,6 +93,14 @@ public record HaEvent(Kind kind, String connection, Instant time, int attempt, T
 		 * attached as suppressed.
 		 */
 		GAVE_UP,
+
+		/**
+		 * A recovery ended because its thread was interrupted; nothing was counted (H23).
+		 * Every {@link #RECOVERY_STARTED} is followed by exactly one of
+		 * {@link #RECOVERED}, {@link #GAVE_UP} or {@code INTERRUPTED}, on the same
+		 * thread.
+		 */
+		INTERRUPTED,
 
 		/**
 		 * An operation was issued again after a recovery.

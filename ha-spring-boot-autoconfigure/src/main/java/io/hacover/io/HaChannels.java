@@ -134,7 +134,8 @@ public final class HaChannels {
 		Set<OpenOption> again = new HashSet<>(first);
 		again.removeAll(FIRST_OPEN_ONLY);
 		AtomicBoolean opened = new AtomicBoolean();
-		return attach(name, () -> Files.newByteChannel(path, opened.getAndSet(true) ? again : first), customizer);
+		return attach(name, "channel", () -> Files.newByteChannel(path, opened.getAndSet(true) ? again : first),
+				customizer);
 	}
 
 	/**
@@ -186,7 +187,7 @@ public final class HaChannels {
 					"cannot open '" + describe(uri) + "'" + ((name != null) ? " for connection '" + name + "'" : "")
 							+ ": only file:, http: and https: URIs can be opened as HA channels");
 		}
-		return attach(name, () -> {
+		return attach(name, "http", () -> {
 			HttpRangeChannel channel = new HttpRangeChannel(this.http, uri, this.timeout);
 			// Ask for the size at once: a missing file fails the open, and a server that
 			// is still
@@ -295,10 +296,11 @@ public final class HaChannels {
 		return new TrackedChannel(raw, 0).position(position);
 	}
 
-	private SeekableByteChannel attach(String name, Opener<SeekableByteChannel> raw,
+	private SeekableByteChannel attach(String name, String kind, Opener<SeekableByteChannel> raw,
 			Consumer<Attachment<SeekableByteChannel>> customizer) throws IOException {
 		Attachment<SeekableByteChannel> attachment = Attachment
 			.opening(SeekableByteChannel.class, () -> new TrackedChannel(raw.open(), 0))
+			.kind(kind)
 			.recovery(HaChannels::reopenAtPosition);
 		if (name != null) {
 			attachment.name(name);

@@ -90,6 +90,7 @@ public final class HaSockets {
 		Attachment<SocketConnection> attachment = Attachment
 			.opening(SocketConnection.class, () -> SocketEndpoints.connect(name, checked, options))
 			.name(name)
+			.kind("socket")
 			.recovery(recovery);
 		if (options.settings() != null) {
 			attachment.settings(options.settings());

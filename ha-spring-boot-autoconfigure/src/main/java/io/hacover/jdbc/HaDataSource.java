@@ -9,6 +9,7 @@ import java.sql.SQLTransactionRollbackException;
 import java.sql.SQLTransientConnectionException;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Logger;
 
@@ -55,6 +56,8 @@ public final class HaDataSource implements DataSource {
 	private final DataSource target;
 
 	private final String name;
+
+	private final AtomicLong opened = new AtomicLong();
 
 	private final ConnectionSettings settings;
 
@@ -126,6 +129,8 @@ public final class HaDataSource implements DataSource {
 				}
 				return JdbcSession.of(fresh, journal, haConnection);
 			})
+			.name(this.name + "-" + this.opened.incrementAndGet())
+			.kind("jdbc")
 			.alsoImplementing(StatementHost.class)
 			.settings(this.settings)
 			.classifier(CLASSIFIER)
