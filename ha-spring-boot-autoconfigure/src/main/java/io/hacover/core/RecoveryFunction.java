@@ -31,7 +31,7 @@ public interface RecoveryFunction<T> {
 	 * @return a function that calls {@link RecoveryContext#reopen()}
 	 */
 	static <T> RecoveryFunction<T> reopen() {
-		return RecoveryContext::reopen;
+		return new ReopenRecovery<>();
 	}
 
 }
