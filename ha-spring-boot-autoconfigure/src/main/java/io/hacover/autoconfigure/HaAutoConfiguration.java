@@ -16,6 +16,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.retry.RetryListener;
@@ -62,6 +63,13 @@ public final class HaAutoConfiguration {
 		HaConnections connections = HaConnections.create(settings.defaults(), classifier(properties, classifiers));
 		listeners.orderedStream().forEach(connections::addListener);
 		return connections;
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	HaApplicationEventPublisher haApplicationEventPublisher(ApplicationEventPublisher publisher,
+			ObjectProvider<HaConnections> connections) {
+		return new HaApplicationEventPublisher(publisher, connections::getObject);
 	}
 
 	@Bean

@@ -1,6 +1,5 @@
 package io.hacover.autoconfigure;
 
-import java.util.LinkedHashSet;
 import java.util.Set;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -16,7 +15,7 @@ public class HaEndpointProperties {
 	 * Roles allowed to use the endpoint's write operations when Spring Security is
 	 * present; empty to allow any authenticated user.
 	 */
-	private Set<String> roles = new LinkedHashSet<>(Set.of("HA_ADMIN"));
+	private Set<String> roles = Set.of("HA_ADMIN");
 
 	public Set<String> getRoles() {
 		return this.roles;

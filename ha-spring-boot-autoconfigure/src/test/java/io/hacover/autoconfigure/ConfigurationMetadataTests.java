@@ -50,11 +50,28 @@ class ConfigurationMetadataTests {
 			.allSatisfy((property) -> assertThat(property.get("type")).isEqualTo("java.time.Duration"));
 	}
 
+	@Test
+	void everyManagementKeyOfTheLibraryIsDescribed() throws IOException {
+		List<Map<String, Object>> properties = properties("/management\\.(endpoint|health)\\.ha\\..*/");
+		assertThat(properties).extracting((property) -> property.get("name"))
+			.contains("management.endpoint.ha.access", "management.endpoint.ha.roles", "management.health.ha.enabled");
+		assertThat(properties).allSatisfy((property) -> assertThat((String) property.get("description"))
+			.as("description of %s", property.get("name"))
+			.isNotBlank());
+		assertThat(properties).filteredOn((property) -> property.get("name").equals("management.endpoint.ha.roles"))
+			.singleElement()
+			.satisfies((roles) -> assertThat(roles.get("defaultValue")).asString().contains("HA_ADMIN"));
+	}
+
 	private static List<Map<String, Object>> haProperties() throws IOException {
+		return properties("/ha\\..*/");
+	}
+
+	private static List<Map<String, Object>> properties(String nameRegex) throws IOException {
 		List<Map<String, Object>> properties = new ArrayList<>();
 		for (URL url : Collections.list(ConfigurationMetadataTests.class.getClassLoader().getResources(METADATA))) {
 			try (InputStream in = url.openStream()) {
-				List<Map<String, Object>> found = JsonPath.read(in, "$.properties[?(@.name =~ /ha\\..*/)]");
+				List<Map<String, Object>> found = JsonPath.read(in, "$.properties[?(@.name =~ " + nameRegex + ")]");
 				properties.addAll(found);
 			}
 		}

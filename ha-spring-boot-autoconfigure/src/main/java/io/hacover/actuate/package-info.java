@@ -1,0 +1,5 @@
+/**
+ * Operating HA connections: the actuator endpoint, health and Micrometer meters and
+ * observations.
+ */
+package io.hacover.actuate;
