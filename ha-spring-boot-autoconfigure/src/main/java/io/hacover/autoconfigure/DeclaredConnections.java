@@ -14,12 +14,13 @@ import io.hacover.io.SocketConnection;
 
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.beans.factory.support.BeanDefinitionRegistry;
-import org.springframework.beans.factory.support.BeanDefinitionRegistryPostProcessor;
 import org.springframework.beans.factory.support.RootBeanDefinition;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.EnvironmentAware;
+import org.springframework.context.annotation.ImportBeanDefinitionRegistrar;
 import org.springframework.core.env.Environment;
+import org.springframework.core.type.AnnotationMetadata;
 
 /**
  * Registers a bean for each connection declared under {@code ha.connections.<name>} with
@@ -27,8 +28,12 @@ import org.springframework.core.env.Environment;
  * {@link SocketConnection} for {@code socket}, a {@link DataSource} for {@code jdbc},
  * named after the connection and already HA-aware. What a declaration needs (a path or
  * URI, endpoints) is checked here, before any bean is made.
+ * <p>
+ * Imported by {@link HaAutoConfiguration}, which runs before Spring Boot's data source
+ * auto-configuration: a declared {@code jdbc} connection is then the application's
+ * {@code DataSource}, and Boot does not make one of its own.
  */
-final class DeclaredConnections implements BeanDefinitionRegistryPostProcessor, EnvironmentAware {
+final class DeclaredConnections implements ImportBeanDefinitionRegistrar, EnvironmentAware {
 
 	private Environment environment;
 
@@ -38,7 +43,7 @@ final class DeclaredConnections implements BeanDefinitionRegistryPostProcessor, 
 	}
 
 	@Override
-	public void postProcessBeanDefinitionRegistry(BeanDefinitionRegistry registry) {
+	public void registerBeanDefinitions(AnnotationMetadata importingClassMetadata, BeanDefinitionRegistry registry) {
 		Map<String, DeclaredConnection> declared = Binder.get(this.environment)
 			.bind("ha.connections", Bindable.mapOf(String.class, DeclaredConnection.class))
 			.orElse(Map.of());

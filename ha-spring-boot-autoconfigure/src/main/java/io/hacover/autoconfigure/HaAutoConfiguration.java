@@ -19,6 +19,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
 import org.springframework.retry.RetryListener;
 import org.springframework.util.ClassUtils;
 
@@ -27,15 +28,11 @@ import org.springframework.util.ClassUtils;
  * {@link HaProperties}, and the post-processing that turns {@link HaAware @HaAware} beans
  * into HA connections.
  */
-@AutoConfiguration
+@AutoConfiguration(beforeName = "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration")
+@Import(DeclaredConnections.class)
 @ConditionalOnProperty(prefix = "ha", name = "enabled", matchIfMissing = true)
 @EnableConfigurationProperties(HaProperties.class)
 public final class HaAutoConfiguration {
-
-	@Bean
-	static DeclaredConnections haDeclaredConnections() {
-		return new DeclaredConnections();
-	}
 
 	@Bean
 	static HaDataSourcePostProcessor haDataSourcePostProcessor() {

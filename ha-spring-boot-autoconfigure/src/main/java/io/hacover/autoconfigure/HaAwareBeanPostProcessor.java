@@ -2,7 +2,12 @@ package io.hacover.autoconfigure;
 
 import java.lang.reflect.Method;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 import io.hacover.core.Attachment;
 import io.hacover.core.HaConnections;
@@ -14,7 +19,7 @@ import org.springframework.beans.factory.BeanCreationException;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.BeanFactoryAware;
 import org.springframework.beans.factory.config.BeanDefinition;
-import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.beans.factory.config.DestructionAwareBeanPostProcessor;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.beans.factory.support.DefaultListableBeanFactory;
 import org.springframework.beans.factory.support.RootBeanDefinition;
@@ -28,8 +33,12 @@ import org.springframework.util.StringUtils;
  * post-processor has run. Checks the connection's configuration on the way: an unknown or
  * mistyped recovery bean, a bean with no interface to proxy, or a bad setting fails
  * start-up with an {@link HaConfigurationException}.
+ * <p>
+ * When the context closes, Spring destroys the bean it made, not its HA connection; so
+ * the HA connection is closed first (H7), which closes the resource in use, the one a
+ * recovery made included.
  */
-final class HaAwareBeanPostProcessor implements BeanPostProcessor, BeanFactoryAware, Ordered {
+final class HaAwareBeanPostProcessor implements DestructionAwareBeanPostProcessor, BeanFactoryAware, Ordered {
 
 	private static final String TWIN_PREFIX = "io.hacover.reopen.";
 
@@ -38,6 +47,11 @@ final class HaAwareBeanPostProcessor implements BeanPostProcessor, BeanFactoryAw
 	private volatile DefaultListableBeanFactory twins;
 
 	private volatile HaAwareSupport support;
+
+	private final Map<String, Object> connectionsByBean = new ConcurrentHashMap<>();
+
+	private final Set<Object> madeBeans = Collections
+		.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
 
 	@Override
 	public void setBeanFactory(BeanFactory beanFactory) {
@@ -84,13 +98,35 @@ final class HaAwareBeanPostProcessor implements BeanPostProcessor, BeanFactoryAw
 		}
 		try {
 			// Making the bean is the "open" of an open-style operation (H6).
-			return support.connections().open(attachment);
+			Object connectionProxy = support.connections().open(attachment);
+			this.connectionsByBean.put(beanName, connectionProxy);
+			this.madeBeans.add(bean);
+			return connectionProxy;
 		}
 		catch (RuntimeException ex) {
 			throw ex;
 		}
 		catch (Exception ex) {
 			throw new BeanCreationException(beanName, "could not make the bean HA-aware", ex);
+		}
+	}
+
+	@Override
+	public boolean requiresDestruction(Object bean) {
+		return this.madeBeans.contains(bean);
+	}
+
+	@Override
+	public void postProcessBeforeDestruction(Object bean, String beanName) throws BeansException {
+		this.madeBeans.remove(bean);
+		Object connection = this.connectionsByBean.remove(beanName);
+		if (connection != null) {
+			try {
+				support().connections().close(connection);
+			}
+			catch (IllegalStateException ex) {
+				// The application closed it already.
+			}
 		}
 	}
 

@@ -18,6 +18,9 @@ import io.hacover.io.HaChannels;
 import io.hacover.io.SocketConnection;
 import io.hacover.io.SocketHandshake;
 import io.hacover.jdbc.DriverDataSource;
+import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
+import org.springframework.boot.jdbc.autoconfigure.JdbcTemplateAutoConfiguration;
+import org.springframework.jdbc.core.JdbcTemplate;
 import io.hacover.jdbc.HaDataSource;
 import io.hacover.testsupport.HttpFileServer;
 import io.hacover.testsupport.LineServer;
@@ -161,6 +164,25 @@ class DeclaredConnectionsTests {
 				});
 			this.runner.withPropertyValues("ha.connections.orders.kind=jdbc", "ha.connections.orders.url=postgres://x")
 				.run((context) -> assertMisconfigured(context, "ha.connections.orders.url"));
+		}
+	}
+
+	@Test
+	@DisplayName("a declared 'jdbc' connection is the application's DataSource: Boot's data source "
+			+ "auto-configuration backs off and JdbcTemplate uses it")
+	void declaredJdbcConnectionIsTheApplicationsDataSource() throws Exception {
+		try (PostgresServer server = PostgresServer.start()) {
+			new ApplicationContextRunner()
+				.withConfiguration(AutoConfigurations.of(DataSourceAutoConfiguration.class,
+						JdbcTemplateAutoConfiguration.class, HaAutoConfiguration.class))
+				.withPropertyValues("ha.connections.orders.kind=jdbc", "ha.connections.orders.url=" + server.jdbcUrl(),
+						"ha.connections.orders.username=postgres")
+				.run((context) -> {
+					assertThat(context).hasNotFailed();
+					assertThat(context).getBean(DataSource.class).isSameAs(context.getBean("orders"));
+					assertThat(context.getBean(JdbcTemplate.class).queryForObject("select 1", Integer.class))
+						.isEqualTo(1);
+				});
 		}
 	}
 

@@ -28,6 +28,7 @@ import org.springframework.stereotype.Component;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.awaitility.Awaitility.await;
 
 /**
  * How {@code @HaAware} beans are made HA-aware: recovery beans looked up by name, fresh
@@ -102,6 +103,20 @@ class HaAwareBeanTests {
 			assertThat(ComponentLineClient.made.get()).isEqualTo(before + 1);
 			assertThat(context.getBean(HaConnections.class).find("component")).isPresent();
 		});
+	}
+
+	@Test
+	@DisplayName("H7: closing the context closes the HA connection and the resource a recovery made")
+	void closingTheContextClosesTheConnection() throws Exception {
+		HaConnections[] connections = new HaConnections[1];
+		this.runner.withUserConfiguration(NamedRecoveryConfiguration.class).run((context) -> {
+			connections[0] = context.getBean(HaConnections.class);
+			restartServer();
+			assertThat(context.getBean("lineClient", LineClient.class).send("ECHO recovered")).isEqualTo("recovered");
+			assertThat(connections[0].find("lineClient")).isPresent();
+		});
+		assertThat(connections[0].find("lineClient")).isEmpty();
+		await().untilAsserted(() -> assertThat(this.server.openConnections()).isZero());
 	}
 
 	@Test
