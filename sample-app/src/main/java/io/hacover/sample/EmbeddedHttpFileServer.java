@@ -24,6 +24,8 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.springframework.util.FileSystemUtils;
+
 /**
  * A small HTTP/1.1 file server on 127.0.0.1 that the examples kill and restart while a
  * client reads a file through it: the "remote file system" behind an HA channel. It
@@ -41,7 +43,7 @@ import java.util.regex.Pattern;
  * A demo prop, not a library: {@link #kill()} drops the server the way a crash does
  * (clients see a connection reset), {@link #restart()} brings it back on the same port.
  */
-public final class EmbeddedHttpFileServer implements AutoCloseable {
+public final class EmbeddedHttpFileServer implements EmbeddedServer {
 
 	private static final int CHUNK_SIZE = 64 * 1024;
 
@@ -55,14 +57,17 @@ public final class EmbeddedHttpFileServer implements AutoCloseable {
 
 	private final Path root;
 
+	private final boolean temporary;
+
 	private volatile ServerSocket listener;
 
 	private volatile Thread acceptor;
 
 	private volatile int port;
 
-	private EmbeddedHttpFileServer(Path root) {
+	private EmbeddedHttpFileServer(Path root, boolean temporary) {
 		this.root = root.toAbsolutePath().normalize();
+		this.temporary = temporary;
 	}
 
 	/**
@@ -76,9 +81,41 @@ public final class EmbeddedHttpFileServer implements AutoCloseable {
 		if (!Files.isDirectory(root)) {
 			throw new IllegalArgumentException("not a directory: " + root);
 		}
-		EmbeddedHttpFileServer server = new EmbeddedHttpFileServer(root);
+		EmbeddedHttpFileServer server = new EmbeddedHttpFileServer(root, false);
 		server.listen(port);
 		return server;
+	}
+
+	/**
+	 * Starts a server for the given files, written to a temporary directory of their own
+	 * that {@link #close()} deletes.
+	 * @param files the content of each file, by name
+	 * @param port the port, 0 for a free one
+	 * @return the server, accepting connections
+	 * @throws IOException if the files cannot be written or the port cannot be bound
+	 */
+	public static EmbeddedHttpFileServer serving(Map<String, byte[]> files, int port) throws IOException {
+		Path root = Files.createTempDirectory("hacover-sample-files-");
+		try {
+			for (Map.Entry<String, byte[]> file : files.entrySet()) {
+				Files.write(root.resolve(file.getKey()), file.getValue());
+			}
+			EmbeddedHttpFileServer server = new EmbeddedHttpFileServer(root, true);
+			server.listen(port);
+			return server;
+		}
+		catch (IOException | RuntimeException ex) {
+			FileSystemUtils.deleteRecursively(root);
+			throw ex;
+		}
+	}
+
+	/**
+	 * Returns the directory whose files are served.
+	 * @return the directory
+	 */
+	public Path directory() {
+		return this.root;
 	}
 
 	/**
@@ -131,11 +168,20 @@ public final class EmbeddedHttpFileServer implements AutoCloseable {
 	}
 
 	/**
-	 * Stops the server for good, as {@link #kill()} does.
+	 * Stops the server for good, as {@link #kill()} does, and deletes the directory of a
+	 * server started by {@link #serving(Map, int)}.
 	 */
 	@Override
 	public void close() {
 		kill();
+		if (this.temporary) {
+			try {
+				FileSystemUtils.deleteRecursively(this.root);
+			}
+			catch (IOException ex) {
+				// A temporary directory left behind does no harm.
+			}
+		}
 	}
 
 	private void listen(int requested) throws IOException {

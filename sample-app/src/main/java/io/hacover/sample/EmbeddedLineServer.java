@@ -22,7 +22,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * A demo prop, not a library: {@link #kill()} drops the server the way a crash does
  * (clients see a connection reset), {@link #restart()} brings it back on the same port.
  */
-public final class EmbeddedLineServer implements AutoCloseable {
+public final class EmbeddedLineServer implements EmbeddedServer {
 
 	private final Set<Socket> clients = ConcurrentHashMap.newKeySet();
 

@@ -1,61 +1,29 @@
 package io.hacover.sample;
 
-import java.io.IOException;
-
-import io.hacover.autoconfigure.HaAware;
 import io.hacover.core.HaConnections;
-import io.hacover.core.RecoveryFunction;
 import io.hacover.io.HaChannels;
 
 import org.springframework.boot.SpringApplication;
+import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.event.ApplicationEnvironmentPreparedEvent;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.ApplicationListener;
+import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 
 /**
- * A client that keeps working while the server behind it crashes and restarts: the
- * {@link GreetingClient} bean is {@link HaAware @HaAware}, so a call that fails because
- * the server died is held while the {@code reconnect} recovery function connects again,
- * then issued again on the new connection.
+ * An application that keeps working while its database, a socket peer and a file server
+ * crash and come back. By default it runs the live demo ({@link LiveDemoConfiguration}):
+ * it serves a live page at {@code http://localhost:8080/} and runs until stopped. With
+ * {@code sample.example=remote-file} or {@code checkpoint} it runs one of the example
+ * programs of the C library's guide instead, without a web server, and exits: 0 on
+ * success, 1 otherwise.
  */
 @SpringBootApplication(proxyBeanMethods = false)
 @EnableConfigurationProperties(SampleProperties.class)
 public class SampleApplication {
-
-	private static final String CONNECTION = "greeting";
-
-	@Bean
-	EmbeddedLineServer lineServer() throws IOException {
-		return EmbeddedLineServer.start(0);
-	}
-
-	@Bean
-	@HaAware(recovery = "reconnect", name = CONNECTION)
-	GreetingClient greetingClient(EmbeddedLineServer server) throws IOException {
-		return SocketGreetingClient.connect(server.address());
-	}
-
-	@Bean
-	RecoveryFunction<GreetingClient> reconnect(EmbeddedLineServer server) {
-		return (context) -> {
-			context.failedResource().close();
-			return SocketGreetingClient.connect(server.address());
-		};
-	}
-
-	@Bean
-	@ConditionalOnProperty(name = "sample.example", havingValue = "outages", matchIfMissing = true)
-	DemoResults demoResults() {
-		return new DemoResults();
-	}
-
-	@Bean
-	@ConditionalOnProperty(name = "sample.example", havingValue = "outages", matchIfMissing = true)
-	OutageDemo outageDemo(GreetingClient client, EmbeddedLineServer server, HaConnections connections,
-			SampleProperties properties, DemoResults results) {
-		return new OutageDemo(client, CONNECTION, server, connections, properties, results);
-	}
 
 	@Bean
 	@ConditionalOnProperty(name = "sample.example", havingValue = "remote-file")
@@ -82,12 +50,22 @@ public class SampleApplication {
 	}
 
 	/**
-	 * Runs the demo, or the example named by {@code sample.example}, and exits: 0 on
-	 * success, 1 otherwise.
+	 * Runs the live demo until stopped, or the example named by {@code sample.example}
+	 * without a web server, and exits.
 	 * @param args the command line
 	 */
 	public static void main(String[] args) {
-		System.exit(SpringApplication.exit(SpringApplication.run(SampleApplication.class, args)));
+		SpringApplication application = new SpringApplication(SampleApplication.class);
+		ApplicationListener<ApplicationEnvironmentPreparedEvent> examplesNeedNoWebServer = (event) -> {
+			if (!"demo".equals(event.getEnvironment().getProperty("sample.example", "demo"))) {
+				event.getSpringApplication().setWebApplicationType(WebApplicationType.NONE);
+			}
+		};
+		application.addListeners(examplesNeedNoWebServer);
+		ConfigurableApplicationContext context = application.run(args);
+		if (context.getBeanProvider(ExampleResults.class).getIfAvailable() != null) {
+			System.exit(SpringApplication.exit(context));
+		}
 	}
 
 }

@@ -7,19 +7,18 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
- * Settings of the demo, under {@code sample.*}.
+ * Settings of the sample, under {@code sample.*}.
  *
- * @param example what runs: {@code outages} (the demo), or one of the example programs of
- * the C library's guide, {@code remote-file} or {@code checkpoint}
- * @param outages how many times the server is killed and restarted
- * @param outageInterval how long the clients call between two outages
- * @param downtime how long the server stays down in each outage
+ * @param example what runs: {@code demo} (the live demo), or one of the example programs
+ * of the C library's guide, {@code remote-file} or {@code checkpoint}
+ * @param servers the ports of the live demo's embedded servers
+ * @param chaos how the live demo kills and restarts its servers
  */
 @ConfigurationProperties("sample")
-public record SampleProperties(@DefaultValue("outages") String example, @DefaultValue("5") int outages,
-		@DefaultValue("2s") Duration outageInterval, @DefaultValue("300ms") Duration downtime) {
+public record SampleProperties(@DefaultValue("demo") String example, @DefaultValue Servers servers,
+		@DefaultValue Chaos chaos) {
 
-	private static final List<String> EXAMPLES = List.of("outages", "remote-file", "checkpoint");
+	private static final List<String> EXAMPLES = List.of("demo", "remote-file", "checkpoint");
 
 	/**
 	 * Checks that {@code example} names a program of the app.
@@ -29,6 +28,31 @@ public record SampleProperties(@DefaultValue("outages") String example, @Default
 			throw new IllegalArgumentException(
 					"sample.example is '" + example + "'; it must be one of " + String.join(", ", EXAMPLES));
 		}
+	}
+
+	/**
+	 * The ports of the live demo's embedded servers on the loopback interface, fixed so
+	 * that the connections declared in {@code application.yml} can name them.
+	 *
+	 * @param postgresPort the port of the PostgreSQL server
+	 * @param linePort the port of the TCP line server
+	 * @param filesPort the port of the HTTP file server
+	 */
+	public record Servers(@DefaultValue("54329") int postgresPort, @DefaultValue("54330") int linePort,
+			@DefaultValue("54331") int filesPort) {
+
+	}
+
+	/**
+	 * How the live demo kills and restarts its servers.
+	 *
+	 * @param enabled whether to kill a server every {@code interval}, in turn
+	 * @param interval how long between two kills
+	 * @param downtime how long a killed server stays down
+	 */
+	public record Chaos(@DefaultValue("false") boolean enabled, @DefaultValue("3s") Duration interval,
+			@DefaultValue("500ms") Duration downtime) {
+
 	}
 
 }

@@ -19,7 +19,7 @@ class RemoteFileExampleTests {
 	private ExampleResults results;
 
 	@Autowired(required = false)
-	private DemoResults demo;
+	private Chaos liveDemo;
 
 	@Test
 	void everyByteReadAcrossTheRestartsIsTheFilesByte() {
@@ -35,7 +35,7 @@ class RemoteFileExampleTests {
 
 	@Test
 	void onlyTheChosenExampleRunsAndTheExitCodeIsZero() {
-		assertThat(this.demo).isNull();
+		assertThat(this.liveDemo).isNull();
 		assertThat(this.results.getExitCode()).isZero();
 	}
 

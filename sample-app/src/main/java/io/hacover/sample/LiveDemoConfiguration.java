@@ -1,0 +1,149 @@
+package io.hacover.sample;
+
+import java.io.IOException;
+import java.nio.channels.SeekableByteChannel;
+import java.sql.SQLException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import javax.sql.DataSource;
+
+import io.hacover.autoconfigure.BeanNameRecoveryFunction;
+import io.hacover.autoconfigure.HaAware;
+import io.hacover.core.HaConnections;
+import io.hacover.core.RecoveryFunction;
+import io.hacover.io.HaChannels;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.DependsOn;
+import org.springframework.scheduling.TaskScheduler;
+import org.springframework.scheduling.annotation.EnableScheduling;
+
+/**
+ * The live demo ({@code sample.example=demo}, the default): three servers embedded in the
+ * application, an HA connection to each, made three ways, a workload on each connection,
+ * and the chaos that kills the servers in turn.
+ * <ul>
+ * <li>PostgreSQL, and {@code orders}, a data source declared in {@code application.yml}
+ * ({@code kind: jdbc}) whose connections are HA connections;</li>
+ * <li>a TCP line server, and {@code greeting}, an {@link HaAware @HaAware} client bean
+ * recovered by the {@code reconnect} recovery bean;</li>
+ * <li>an HTTP file server, and {@code files}, an HA channel on one of its files opened
+ * through {@link HaChannels}, recovered by the {@code resumeReading} recovery bean.</li>
+ * </ul>
+ * Each server is a bean whose {@code close()} stops it when the application stops, and
+ * deletes what it kept on disk.
+ */
+@Configuration(proxyBeanMethods = false)
+@ConditionalOnProperty(name = "sample.example", havingValue = "demo", matchIfMissing = true)
+@EnableScheduling
+class LiveDemoConfiguration {
+
+	private static final Log logger = LogFactory.getLog(LiveDemoConfiguration.class);
+
+	// The servers. A bean that takes one as a parameter is made after it, so the server
+	// runs before anything connects to it.
+
+	@Bean
+	EmbeddedDatabaseServer databaseServer(SampleProperties properties) throws IOException {
+		return EmbeddedDatabaseServer.start(properties.servers().postgresPort());
+	}
+
+	@Bean
+	EmbeddedLineServer lineServer(SampleProperties properties) throws IOException {
+		return EmbeddedLineServer.start(properties.servers().linePort());
+	}
+
+	@Bean
+	EmbeddedHttpFileServer fileServer(SampleProperties properties) throws IOException {
+		return EmbeddedHttpFileServer.serving(Map.of(FileWorkload.FILE, FileWorkload.content()),
+				properties.servers().filesPort());
+	}
+
+	// The connections: 'orders' is declared in application.yml.
+
+	@Bean
+	@HaAware(recovery = "reconnect", name = "greeting")
+	GreetingClient greetingClient(EmbeddedLineServer lineServer) throws IOException {
+		return SocketGreetingClient.connect(lineServer.address());
+	}
+
+	@Bean
+	SeekableByteChannel files(HaChannels channels, EmbeddedHttpFileServer fileServer, BeanFactory beanFactory)
+			throws IOException {
+		return channels.open("files", fileServer.uri(FileWorkload.FILE),
+				(attachment) -> attachment.recovery(new BeanNameRecoveryFunction<>(beanFactory, "resumeReading")));
+	}
+
+	// The recovery beans. 'reconnectAndLog' is there to be switched to at run time:
+	// POST /actuator/ha/greeting {"action":"replace","recovery":"reconnectAndLog"}.
+	// 'resumeReading' reopens the file at the byte reached, as the built-in recovery of
+	// HA channels does: an application would rebuild its own state here.
+
+	@Bean
+	RecoveryFunction<GreetingClient> reconnect(EmbeddedLineServer lineServer) {
+		return (context) -> {
+			context.failedResource().close();
+			return SocketGreetingClient.connect(lineServer.address());
+		};
+	}
+
+	@Bean
+	RecoveryFunction<GreetingClient> reconnectAndLog(EmbeddedLineServer lineServer) {
+		return (context) -> {
+			logger.info("%s: reconnecting to %s, attempt %d".formatted(context.name(), lineServer.address(),
+					context.attempt()));
+			context.failedResource().close();
+			return SocketGreetingClient.connect(lineServer.address());
+		};
+	}
+
+	@Bean
+	RecoveryFunction<SeekableByteChannel> resumeReading() {
+		return HaChannels::reopenAtPosition;
+	}
+
+	// The workloads, each called every 100 ms.
+
+	// 'orders', declared in application.yml, takes no server as a parameter: the
+	// workload, which connects at once, names the database it needs.
+	@Bean
+	@DependsOn("databaseServer")
+	OrdersWorkload ordersWorkload(DataSource orders, HaConnections connections) throws SQLException {
+		return new OrdersWorkload(orders, connections);
+	}
+
+	@Bean
+	GreetingWorkload greetingWorkload(GreetingClient greetingClient, HaConnections connections) {
+		return new GreetingWorkload(greetingClient, connections.control(greetingClient).info().name());
+	}
+
+	@Bean
+	FileWorkload fileWorkload(SeekableByteChannel files, HaConnections connections) {
+		return new FileWorkload(files, connections.control(files).info().name(), FileWorkload.content());
+	}
+
+	// The chaos, and the log of what happens to the connections.
+
+	@Bean
+	Chaos chaos(EmbeddedDatabaseServer databaseServer, EmbeddedLineServer lineServer, EmbeddedHttpFileServer fileServer,
+			SampleProperties properties, TaskScheduler taskScheduler) {
+		Map<String, EmbeddedServer> servers = new LinkedHashMap<>();
+		servers.put("postgres", databaseServer);
+		servers.put("line", lineServer);
+		servers.put("files", fileServer);
+		return new Chaos(servers, properties.chaos(), taskScheduler);
+	}
+
+	@Bean
+	RecoveryLog recoveryLog(ObjectProvider<HaConnections> connections) {
+		return new RecoveryLog(connections);
+	}
+
+}
