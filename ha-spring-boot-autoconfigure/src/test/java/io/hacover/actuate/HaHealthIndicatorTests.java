@@ -19,6 +19,7 @@ import io.hacover.core.ConnectionState;
 import io.hacover.core.HaConnections;
 import io.hacover.core.RecoveryContext;
 import io.hacover.core.RecoveryFunction;
+import io.hacover.testsupport.LeakingLineClient;
 import io.hacover.testsupport.LineClient;
 import io.hacover.testsupport.LineServer;
 import io.hacover.testsupport.SocketLineClient;
@@ -50,8 +51,6 @@ class HaHealthIndicatorTests {
 	private static final String HOST = "127.0.0.1";
 
 	private static final Duration READ_TIMEOUT = Duration.ofSeconds(2);
-
-	private static final String SECRET_MESSAGE = "connect to jdbc:postgresql://u:secret@h/db?password=secret failed";
 
 	private final LineServer server;
 
@@ -166,7 +165,7 @@ class HaHealthIndicatorTests {
 		this.contextRunner.withUserConfiguration(LeakingOrdersConfiguration.class).run((context) -> {
 			this.server.kill();
 			Throwable stale = catchThrowable(() -> context.getBean("orders", LineClient.class).send("PING"));
-			assertThat(stale).hasMessage(SECRET_MESSAGE);
+			assertThat(stale).hasMessage(LeakingLineClient.MESSAGE);
 			Health health = context.getBean(HaHealthIndicator.class).health();
 			assertThat(health.getStatus()).isEqualTo(Status.DOWN);
 			assertThat(lastFailure(health, "orders")).containsEntry("type", SocketException.class.getName())
@@ -248,7 +247,7 @@ class HaHealthIndicatorTests {
 		@Bean
 		RecoveryFunction<LineClient> leakingReconnect() {
 			return (RecoveryContext<LineClient> recovery) -> {
-				throw new SocketException(SECRET_MESSAGE);
+				throw LeakingLineClient.staleError();
 			};
 		}
 
@@ -258,34 +257,6 @@ class HaHealthIndicatorTests {
 	@EnableAutoConfiguration
 	@Import(LeakingOrdersConfiguration.class)
 	static class WebApplication {
-
-	}
-
-	/**
-	 * A client whose I/O errors name a URL with a password, as some drivers' do.
-	 */
-	static final class LeakingLineClient implements LineClient {
-
-		private final LineClient delegate;
-
-		LeakingLineClient(LineClient delegate) {
-			this.delegate = delegate;
-		}
-
-		@Override
-		public String send(String request) throws IOException {
-			try {
-				return this.delegate.send(request);
-			}
-			catch (IOException ex) {
-				throw new SocketException(SECRET_MESSAGE);
-			}
-		}
-
-		@Override
-		public void close() throws IOException {
-			this.delegate.close();
-		}
 
 	}
 

@@ -13,6 +13,7 @@ import io.hacover.core.HaEvent.Kind;
 import io.hacover.core.RecoveryContext;
 import io.hacover.core.RecoveryFailedException;
 import io.hacover.core.RecoveryFunction;
+import io.hacover.testsupport.LeakingLineClient;
 import io.hacover.testsupport.LineClient;
 import io.hacover.testsupport.LineServer;
 import io.hacover.testsupport.SocketLineClient;
@@ -240,38 +241,8 @@ class HaConnectionEventTests {
 		@Bean
 		RecoveryFunction<LineClient> leakingReconnect() {
 			return (RecoveryContext<LineClient> recovery) -> {
-				throw new SocketException(LeakingLineClient.MESSAGE);
+				throw LeakingLineClient.staleError();
 			};
-		}
-
-	}
-
-	/**
-	 * A client whose I/O errors name a URL with a password, as some drivers' do.
-	 */
-	static final class LeakingLineClient implements LineClient {
-
-		static final String MESSAGE = "connect to jdbc:postgresql://u:secret@h/db?password=secret failed";
-
-		private final LineClient delegate;
-
-		LeakingLineClient(LineClient delegate) {
-			this.delegate = delegate;
-		}
-
-		@Override
-		public String send(String request) throws IOException {
-			try {
-				return this.delegate.send(request);
-			}
-			catch (IOException ex) {
-				throw new SocketException(MESSAGE);
-			}
-		}
-
-		@Override
-		public void close() throws IOException {
-			this.delegate.close();
 		}
 
 	}
