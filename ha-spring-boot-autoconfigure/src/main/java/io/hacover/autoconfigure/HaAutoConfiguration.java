@@ -54,12 +54,15 @@ public final class HaAutoConfiguration {
 	}
 
 	@Bean
+	static HaListenerRegistrar haListenerRegistrar(ObjectProvider<HaListener> listeners) {
+		return new HaListenerRegistrar(listeners);
+	}
+
+	@Bean
 	@ConditionalOnMissingBean
 	HaConnections haConnections(HaProperties properties, ConnectionSettingsResolver settings,
-			ObjectProvider<StaleConnectionClassifier> classifiers, ObjectProvider<HaListener> listeners) {
-		HaConnections connections = HaConnections.create(settings.defaults(), classifier(properties, classifiers));
-		listeners.orderedStream().forEach(connections::addListener);
-		return connections;
+			ObjectProvider<StaleConnectionClassifier> classifiers) {
+		return HaConnections.create(settings.defaults(), classifier(properties, classifiers));
 	}
 
 	@Bean

@@ -77,6 +77,19 @@ class HaAutoConfigurationTests {
 	}
 
 	@Test
+	@DisplayName("HaListener beans hear the events of a table the application defines itself (H18)")
+	void listenerBeansHearTheUsersOwnTable() {
+		this.contextRunner
+			.withUserConfiguration(UserConnectionsConfiguration.class, OrdersConfiguration.class,
+					ListenerConfiguration.class)
+			.run((context) -> {
+				assertThat(context.getBean(HaConnections.class)).isSameAs(context.getBean("userConnections"));
+				assertThat(context.getBean(RecordingListener.class).kinds("orders"))
+					.containsExactly(HaEvent.Kind.ATTACHED);
+			});
+	}
+
+	@Test
 	@DisplayName("ha.enabled=false leaves @HaAware beans plain objects (H1)")
 	void haEnabledFalseLeavesHaAwareBeansPlainObjects() {
 		this.contextRunner.withUserConfiguration(OrdersConfiguration.class)
