@@ -2,15 +2,16 @@ package io.hacover.core;
 
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Method;
-import java.lang.reflect.Modifier;
+import java.lang.reflect.Proxy;
 import java.nio.channels.Channel;
 import java.nio.channels.ClosedChannelException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * One HA connection as the application holds it: the invocation handler behind the proxy.
- * Each duplicate has its own (so it can be closed on its own) and all share one record
- * (H25).
+ * One HA connection as the application holds it: the handle behind the object of a
+ * {@link ConnectionClass}, whether generated or a JDK proxy (then it is the invocation
+ * handler). Each duplicate has its own (so it can be closed on its own) and all share one
+ * record (H25).
  *
  * @param <T> the type of the resource
  */
@@ -20,23 +21,30 @@ final class ConnectionProxy<T> implements InvocationHandler {
 
 	private final HaConnections table;
 
-	private final boolean closeable;
-
-	private final boolean publicInterfaces;
+	private final ConnectionClass type;
 
 	private final AtomicBoolean closed = new AtomicBoolean();
 
-	ConnectionProxy(HaConnections table, ConnectionRecord<T> record, Class<?>[] interfaces) {
+	ConnectionProxy(HaConnections table, ConnectionRecord<T> record, ConnectionClass type) {
 		this.table = table;
 		this.record = record;
-		boolean anyCloseable = false;
-		boolean allPublic = true;
-		for (Class<?> type : interfaces) {
-			anyCloseable |= AutoCloseable.class.isAssignableFrom(type);
-			allPublic &= Modifier.isPublic(type.getModifiers());
+		this.type = type;
+	}
+
+	/**
+	 * Returns the handle of an HA connection object of either kind.
+	 * @param object any object
+	 * @return its handle, or {@code null} if it is not an HA connection
+	 */
+	static ConnectionProxy<?> of(Object object) {
+		if (object instanceof HaConnection connection) {
+			return connection.handle;
 		}
-		this.closeable = anyCloseable;
-		this.publicInterfaces = allPublic;
+		if (object != null && Proxy.isProxyClass(object.getClass())
+				&& Proxy.getInvocationHandler(object) instanceof ConnectionProxy<?> handle) {
+			return handle;
+		}
+		return null;
 	}
 
 	@Override
@@ -44,7 +52,7 @@ final class ConnectionProxy<T> implements InvocationHandler {
 		if (method.getDeclaringClass() == Object.class) {
 			return objectMethod(proxy, method, args);
 		}
-		if (this.closeable && method.getParameterCount() == 0 && method.getName().equals("close")) {
+		if (this.type.closeable && method.getParameterCount() == 0 && method.getName().equals("close")) {
 			// Closeable's contract: closing a closed connection again has no effect.
 			if (!this.closed.get()) {
 				this.table.close(this);
@@ -54,14 +62,73 @@ final class ConnectionProxy<T> implements InvocationHandler {
 		if (this.closed.get()) {
 			return afterClose(proxy, method);
 		}
-		if (!this.publicInterfaces) {
+		if (!this.type.publicInterfaces) {
 			method.setAccessible(true);
 		}
 		Object result = this.record.invoke(method, args);
 		// A fluent method that returns its receiver (SeekableByteChannel.position(long))
-		// must hand
-		// out the HA connection, never the resource behind it (H10, H25).
+		// must hand out the HA connection, never the resource behind it (H10, H25).
 		return (result != null && result == this.record.resource()) ? proxy : result;
+	}
+
+	/**
+	 * The start of a generated method: the record's current resource, or {@code null}
+	 * when this duplicate is closed.
+	 * @return the current resource and its generation, or {@code null}
+	 */
+	ConnectionRecord.Current<T> enter() {
+		return this.closed.get() ? null : this.record.current();
+	}
+
+	/**
+	 * The slow path of a generated method: the operation it issued on {@code issuedOn}
+	 * threw {@code error}; classify, recover and re-issue as
+	 * {@link #invoke(Object, Method, Object[])} does.
+	 * @param proxy the HA connection
+	 * @param index the index of the method in its {@link ConnectionClass}
+	 * @param issuedOn the resource the operation was issued on
+	 * @param args the arguments, {@code null} for none
+	 * @param error what the operation threw
+	 * @return what the re-issued operation returned
+	 * @throws Throwable the error, or what recovery or the re-issued operation threw
+	 */
+	Object failed(Object proxy, int index, ConnectionRecord.Current<T> issuedOn, Object[] args, Throwable error)
+			throws Throwable {
+		Object result;
+		try {
+			result = this.record.afterFailure(this.type.method(index), args, issuedOn, error);
+		}
+		catch (Throwable ex) {
+			throw this.type.declared(index, ex);
+		}
+		return (result != null && result == this.record.resource()) ? proxy : result;
+	}
+
+	/**
+	 * A call of a generated method that takes no fast path: {@code close()}, or any call
+	 * on a closed duplicate.
+	 * @param proxy the HA connection
+	 * @param index the index of the method in its {@link ConnectionClass}
+	 * @param args the arguments, {@code null} for none
+	 * @return what {@link #invoke(Object, Method, Object[])} returns
+	 * @throws Throwable what it throws
+	 */
+	Object invoke(Object proxy, int index, Object[] args) throws Throwable {
+		try {
+			return invoke(proxy, this.type.method(index), args);
+		}
+		catch (Throwable ex) {
+			throw this.type.declared(index, ex);
+		}
+	}
+
+	/**
+	 * Returns the text of {@code toString()} on the HA connection.
+	 * @return the name, type and state of the connection
+	 */
+	String describe() {
+		return "HaConnection[name=" + this.record.name + ", type=" + this.record.type.getName() + ", state="
+				+ this.record.state() + "]";
 	}
 
 	/**
@@ -85,8 +152,7 @@ final class ConnectionProxy<T> implements InvocationHandler {
 		return switch (method.getName()) {
 			case "equals" -> proxy == args[0];
 			case "hashCode" -> System.identityHashCode(proxy);
-			default -> "HaConnection[name=" + this.record.name + ", type=" + this.record.type.getName() + ", state="
-					+ this.record.state() + "]";
+			default -> describe();
 		};
 	}
 

@@ -108,6 +108,14 @@ final class ConnectionRecord<T> {
 	}
 
 	/**
+	 * Returns the resource in use with its generation: the one volatile read of the happy
+	 * path.
+	 */
+	Current<T> current() {
+		return this.current;
+	}
+
+	/**
 	 * Issues an operation on the current resource, recovering and re-issuing it after a
 	 * stale error (H8, H10, H13, H14).
 	 */
@@ -121,7 +129,13 @@ final class ConnectionRecord<T> {
 		}
 	}
 
-	private Object afterFailure(Method method, Object[] args, Current<T> failedOn, Throwable error) throws Throwable {
+	/**
+	 * Handles the error an operation issued on {@code failedOn} threw: rethrows it if it
+	 * is not stale, else recovers and re-issues the operation as the retransmit policy
+	 * allows (H8, H10, H13, H14).
+	 * @return what the re-issued operation returned
+	 */
+	Object afterFailure(Method method, Object[] args, Current<T> failedOn, Throwable error) throws Throwable {
 		Current<T> issuedOn = failedOn;
 		Throwable failure = error;
 		for (int reissues = 0;; reissues++) {
@@ -456,7 +470,7 @@ final class ConnectionRecord<T> {
 	 * The resource in use and how many recoveries replaced it before: an operation that
 	 * failed on an older generation is re-issued without another recovery (H20).
 	 */
-	private record Current<T>(T resource, long generation) {
+	record Current<T>(T resource, long generation) {
 
 	}
 

@@ -2,7 +2,6 @@ package io.hacover.core;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -27,6 +26,13 @@ import org.springframework.util.StringUtils;
  * implementing {@code T} whose identity never changes, whatever recoveries replace the
  * resource behind it. Only attached, opened or duplicated connections are HA-aware (H1).
  * A Spring bean in a Spring application; {@link #create()} without one. Thread-safe.
+ * <p>
+ * An HA connection is an object of a class generated for its interfaces, whose calls go
+ * to the resource directly and allocate nothing while all is well; where no class can be
+ * generated (interfaces the engine's class loader cannot see, non-public interfaces of
+ * other packages, sealed interfaces, a native image) it is a JDK dynamic proxy. The
+ * Spring property {@code hacover.jdk-proxies=true} (a system property or an entry of
+ * {@code spring.properties}) makes every HA connection a JDK dynamic proxy.
  */
 public final class HaConnections {
 
@@ -392,38 +398,8 @@ public final class HaConnections {
 	}
 
 	private <T> T newProxy(ConnectionRecord<T> record, Class<?>[] interfaces) {
-		Object proxy = Proxy.newProxyInstance(loaderFor(interfaces), interfaces,
-				new ConnectionProxy<>(this, record, interfaces));
-		return record.type.cast(proxy);
-	}
-
-	/**
-	 * Returns a class loader that sees every interface: a JDK type such as
-	 * {@code java.sql.Connection} comes from a loader that cannot see the application's
-	 * own.
-	 */
-	private static ClassLoader loaderFor(Class<?>[] interfaces) {
-		for (Class<?> candidate : interfaces) {
-			ClassLoader loader = candidate.getClassLoader();
-			if (loader != null && seesAll(loader, interfaces)) {
-				return loader;
-			}
-		}
-		return HaConnections.class.getClassLoader();
-	}
-
-	private static boolean seesAll(ClassLoader loader, Class<?>[] interfaces) {
-		for (Class<?> type : interfaces) {
-			try {
-				if (Class.forName(type.getName(), false, loader) != type) {
-					return false;
-				}
-			}
-			catch (ClassNotFoundException ex) {
-				return false;
-			}
-		}
-		return true;
+		ConnectionClass type = ConnectionClass.of(interfaces);
+		return record.type.cast(type.newInstance(new ConnectionProxy<>(this, record, type)));
 	}
 
 	private static Class<?>[] interfacesOf(Object proxy) {
@@ -431,12 +407,8 @@ public final class HaConnections {
 	}
 
 	private ConnectionProxy<?> handleOf(Object object) {
-		if (object != null && Proxy.isProxyClass(object.getClass())
-				&& Proxy.getInvocationHandler(object) instanceof ConnectionProxy<?> handle
-				&& handle.record.isIn(this)) {
-			return handle;
-		}
-		return null;
+		ConnectionProxy<?> handle = ConnectionProxy.of(object);
+		return (handle != null && handle.record.isIn(this)) ? handle : null;
 	}
 
 	private ConnectionProxy<?> requireHandle(Object connection, String operation) {

@@ -1,7 +1,6 @@
 package io.hacover.autoconfigure;
 
 import java.io.IOException;
-import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -96,7 +95,7 @@ class HaAwareBeanTests {
 	void componentIsMadeAgainByItsConstructor() {
 		this.runner.withUserConfiguration(ComponentLineClient.class).run((context) -> {
 			LineClient client = context.getBean(LineClient.class);
-			assertThat(client).isInstanceOf(Proxy.class);
+			assertThat(context.getBean(HaConnections.class).isHaAware(client)).isTrue();
 			int before = ComponentLineClient.made.get();
 			restartServer();
 			assertThat(client.send("ECHO component")).isEqualTo("component");

@@ -1,0 +1,299 @@
+package io.hacover.core;
+
+import java.lang.reflect.Method;
+
+import org.springframework.asm.ClassWriter;
+import org.springframework.asm.Label;
+import org.springframework.asm.MethodVisitor;
+import org.springframework.asm.Opcodes;
+import org.springframework.asm.Type;
+
+/**
+ * Writes the bytes of a class of HA connections (spring-core's ASM): a final subclass of
+ * {@link HaConnection} implementing the interfaces. Each interface method does what
+ * {@link ConnectionProxy#invoke(Object, java.lang.reflect.Method, Object[])} does, in
+ * this shape:
+ *
+ * <pre class="code">
+ * public R m(A a, B b) {
+ *     ConnectionProxy handle = this.handle;
+ *     Current current = handle.enter();              // one volatile read; null if closed
+ *     if (current != null) {
+ *         I resource = (I) current.resource();
+ *         R result;
+ *         try {
+ *             result = resource.m(a, b);              // a direct interface call
+ *         }
+ *         catch (Throwable ex) {                      // the slow path: classify, recover, re-issue
+ *             return (R) handle.failed(this, index, current, new Object[] { a, b }, ex);
+ *         }
+ *         return (result == current.resource()) ? this : result;  // for fluent methods
+ *     }
+ *     return (R) handle.invoke(this, index, new Object[] { a, b });  // a closed duplicate
+ * }
+ * </pre>
+ *
+ * {@code close()} of a closeable connection always takes the last line. Arguments are
+ * boxed only on the slow paths, and {@code null} is passed for no arguments, as JDK
+ * proxies do.
+ */
+final class ConnectionClassWriter {
+
+	private static final String BASE = Type.getInternalName(HaConnection.class);
+
+	private static final String HANDLE = Type.getInternalName(ConnectionProxy.class);
+
+	private static final String HANDLE_DESCRIPTOR = Type.getDescriptor(ConnectionProxy.class);
+
+	private static final String CURRENT = Type.getInternalName(ConnectionRecord.Current.class);
+
+	private static final String OBJECT = Type.getInternalName(Object.class);
+
+	private ConnectionClassWriter() {
+	}
+
+	/**
+	 * Writes the class.
+	 * @param name the internal name of the class, in the package of {@link HaConnection}
+	 * @param interfaces the interfaces it implements
+	 * @param methods the methods it implements; a method's index in this array is the one
+	 * its code passes to the handle
+	 * @param closeable whether a {@code close()} method closes the connection
+	 * @return the class file
+	 */
+	static byte[] write(String name, Class<?>[] interfaces, Method[] methods, boolean closeable) {
+		ClassWriter writer = new ClassWriter(ClassWriter.COMPUTE_FRAMES) {
+
+			@Override
+			protected String getCommonSuperClass(String type1, String type2) {
+				// The code written here never merges two reference types in one frame
+				// slot; this keeps ASM from loading classes by name.
+				return OBJECT;
+			}
+
+		};
+		String[] names = new String[interfaces.length];
+		for (int i = 0; i < interfaces.length; i++) {
+			names[i] = Type.getInternalName(interfaces[i]);
+		}
+		writer.visit(Opcodes.V17, Opcodes.ACC_PUBLIC | Opcodes.ACC_FINAL | Opcodes.ACC_SUPER | Opcodes.ACC_SYNTHETIC,
+				name, null, BASE, names);
+		writeConstructor(writer);
+		for (int index = 0; index < methods.length; index++) {
+			Method method = methods[index];
+			boolean close = closeable && method.getParameterCount() == 0 && method.getName().equals("close");
+			writeMethod(writer, method, index, close, interfaces);
+		}
+		writer.visitEnd();
+		return writer.toByteArray();
+	}
+
+	private static void writeConstructor(ClassWriter writer) {
+		String descriptor = Type.getMethodDescriptor(Type.VOID_TYPE, Type.getType(ConnectionProxy.class));
+		MethodVisitor code = writer.visitMethod(Opcodes.ACC_PUBLIC, "<init>", descriptor, null, null);
+		code.visitCode();
+		code.visitVarInsn(Opcodes.ALOAD, 0);
+		code.visitVarInsn(Opcodes.ALOAD, 1);
+		code.visitMethodInsn(Opcodes.INVOKESPECIAL, BASE, "<init>", descriptor, false);
+		code.visitInsn(Opcodes.RETURN);
+		code.visitMaxs(0, 0);
+		code.visitEnd();
+	}
+
+	private static void writeMethod(ClassWriter writer, Method method, int index, boolean close,
+			Class<?>[] interfaces) {
+		Type[] parameters = Type.getArgumentTypes(method);
+		Type returned = Type.getReturnType(method);
+		MethodVisitor code = writer.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_FINAL, method.getName(),
+				Type.getMethodDescriptor(method), null, null);
+		int handle = 1;
+		for (Type parameter : parameters) {
+			handle += parameter.getSize();
+		}
+		int current = handle + 1;
+		int result = current + 1;
+		code.visitCode();
+		code.visitVarInsn(Opcodes.ALOAD, 0);
+		code.visitFieldInsn(Opcodes.GETFIELD, BASE, "handle", HANDLE_DESCRIPTOR);
+		code.visitVarInsn(Opcodes.ASTORE, handle);
+		if (!close) {
+			writeFastPath(code, method, index, parameters, returned, handle, current, result,
+					returnsReceiver(method, interfaces));
+		}
+		code.visitVarInsn(Opcodes.ALOAD, handle);
+		code.visitVarInsn(Opcodes.ALOAD, 0);
+		pushInt(code, index);
+		pushArguments(code, parameters);
+		code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, HANDLE, "invoke",
+				Type.getMethodDescriptor(Type.getType(Object.class), Type.getType(Object.class), Type.INT_TYPE,
+						Type.getType(Object[].class)),
+				false);
+		returnFromObject(code, returned);
+		code.visitMaxs(0, 0);
+		code.visitEnd();
+	}
+
+	/**
+	 * Writes the open duplicate's path: the direct call and its handler. Falls through to
+	 * the closed duplicate's path when {@code enter()} returns {@code null}.
+	 */
+	private static void writeFastPath(MethodVisitor code, Method method, int index, Type[] parameters, Type returned,
+			int handle, int current, int result, boolean mapReceiver) {
+		Label start = new Label();
+		Label end = new Label();
+		Label failed = new Label();
+		Label closed = new Label();
+		code.visitTryCatchBlock(start, end, failed, Type.getInternalName(Throwable.class));
+		code.visitVarInsn(Opcodes.ALOAD, handle);
+		code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, HANDLE, "enter",
+				Type.getMethodDescriptor(Type.getType(ConnectionRecord.Current.class)), false);
+		code.visitVarInsn(Opcodes.ASTORE, current);
+		code.visitVarInsn(Opcodes.ALOAD, current);
+		code.visitJumpInsn(Opcodes.IFNULL, closed);
+		loadResource(code, current);
+		String owner = Type.getInternalName(method.getDeclaringClass());
+		code.visitTypeInsn(Opcodes.CHECKCAST, owner);
+		int slot = 1;
+		for (Type parameter : parameters) {
+			code.visitVarInsn(parameter.getOpcode(Opcodes.ILOAD), slot);
+			slot += parameter.getSize();
+		}
+		code.visitLabel(start);
+		code.visitMethodInsn(Opcodes.INVOKEINTERFACE, owner, method.getName(), Type.getMethodDescriptor(method), true);
+		code.visitLabel(end);
+		if (mapReceiver) {
+			Label notReceiver = new Label();
+			code.visitVarInsn(Opcodes.ASTORE, result);
+			code.visitVarInsn(Opcodes.ALOAD, result);
+			loadResource(code, current);
+			code.visitJumpInsn(Opcodes.IF_ACMPNE, notReceiver);
+			code.visitVarInsn(Opcodes.ALOAD, 0);
+			code.visitInsn(Opcodes.ARETURN);
+			code.visitLabel(notReceiver);
+			code.visitVarInsn(Opcodes.ALOAD, result);
+		}
+		code.visitInsn(returned.getOpcode(Opcodes.IRETURN));
+		code.visitLabel(failed);
+		code.visitVarInsn(Opcodes.ASTORE, result);
+		code.visitVarInsn(Opcodes.ALOAD, handle);
+		code.visitVarInsn(Opcodes.ALOAD, 0);
+		pushInt(code, index);
+		code.visitVarInsn(Opcodes.ALOAD, current);
+		pushArguments(code, parameters);
+		code.visitVarInsn(Opcodes.ALOAD, result);
+		code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, HANDLE, "failed",
+				Type.getMethodDescriptor(Type.getType(Object.class), Type.getType(Object.class), Type.INT_TYPE,
+						Type.getType(ConnectionRecord.Current.class), Type.getType(Object[].class),
+						Type.getType(Throwable.class)),
+				false);
+		returnFromObject(code, returned);
+		code.visitLabel(closed);
+	}
+
+	private static void loadResource(MethodVisitor code, int current) {
+		code.visitVarInsn(Opcodes.ALOAD, current);
+		code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, CURRENT, "resource",
+				Type.getMethodDescriptor(Type.getType(Object.class)), false);
+	}
+
+	/**
+	 * Whether the method may return its receiver, which must then be replaced by the HA
+	 * connection: its return type is {@code Object} or an interface the connection
+	 * implements.
+	 */
+	private static boolean returnsReceiver(Method method, Class<?>[] interfaces) {
+		Class<?> type = method.getReturnType();
+		if (type == Object.class) {
+			return true;
+		}
+		for (Class<?> implemented : interfaces) {
+			if (type.isAssignableFrom(implemented)) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	/**
+	 * Pushes the arguments as an {@code Object[]}, primitives boxed, or {@code null} for
+	 * none.
+	 */
+	private static void pushArguments(MethodVisitor code, Type[] parameters) {
+		if (parameters.length == 0) {
+			code.visitInsn(Opcodes.ACONST_NULL);
+			return;
+		}
+		pushInt(code, parameters.length);
+		code.visitTypeInsn(Opcodes.ANEWARRAY, OBJECT);
+		int slot = 1;
+		for (int i = 0; i < parameters.length; i++) {
+			Type parameter = parameters[i];
+			code.visitInsn(Opcodes.DUP);
+			pushInt(code, i);
+			code.visitVarInsn(parameter.getOpcode(Opcodes.ILOAD), slot);
+			box(code, parameter);
+			code.visitInsn(Opcodes.AASTORE);
+			slot += parameter.getSize();
+		}
+	}
+
+	private static void box(MethodVisitor code, Type type) {
+		Type boxed = boxed(type);
+		if (boxed != null) {
+			code.visitMethodInsn(Opcodes.INVOKESTATIC, boxed.getInternalName(), "valueOf",
+					Type.getMethodDescriptor(boxed, type), false);
+		}
+	}
+
+	/**
+	 * Returns an {@code Object} on the stack as the method's return type: unboxed for a
+	 * primitive, cast for a reference, dropped for {@code void}.
+	 */
+	private static void returnFromObject(MethodVisitor code, Type returned) {
+		if (returned.getSort() == Type.VOID) {
+			code.visitInsn(Opcodes.POP);
+			code.visitInsn(Opcodes.RETURN);
+			return;
+		}
+		Type boxed = boxed(returned);
+		if (boxed != null) {
+			code.visitTypeInsn(Opcodes.CHECKCAST, boxed.getInternalName());
+			code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, boxed.getInternalName(), returned.getClassName() + "Value",
+					Type.getMethodDescriptor(returned), false);
+		}
+		else if (!returned.getInternalName().equals(OBJECT)) {
+			code.visitTypeInsn(Opcodes.CHECKCAST, returned.getInternalName());
+		}
+		code.visitInsn(returned.getOpcode(Opcodes.IRETURN));
+	}
+
+	private static Type boxed(Type type) {
+		return switch (type.getSort()) {
+			case Type.BOOLEAN -> Type.getType(Boolean.class);
+			case Type.CHAR -> Type.getType(Character.class);
+			case Type.BYTE -> Type.getType(Byte.class);
+			case Type.SHORT -> Type.getType(Short.class);
+			case Type.INT -> Type.getType(Integer.class);
+			case Type.FLOAT -> Type.getType(Float.class);
+			case Type.LONG -> Type.getType(Long.class);
+			case Type.DOUBLE -> Type.getType(Double.class);
+			default -> null;
+		};
+	}
+
+	private static void pushInt(MethodVisitor code, int value) {
+		if (value <= 5) {
+			code.visitInsn(Opcodes.ICONST_0 + value);
+		}
+		else if (value <= Byte.MAX_VALUE) {
+			code.visitIntInsn(Opcodes.BIPUSH, value);
+		}
+		else if (value <= Short.MAX_VALUE) {
+			code.visitIntInsn(Opcodes.SIPUSH, value);
+		}
+		else {
+			code.visitLdcInsn(value);
+		}
+	}
+
+}
