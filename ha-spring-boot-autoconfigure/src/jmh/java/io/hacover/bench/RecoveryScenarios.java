@@ -1,0 +1,163 @@
+package io.hacover.bench;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+import javax.sql.DataSource;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.hacover.core.ConnectionSettings;
+import io.hacover.core.HaConnections;
+import io.hacover.core.RecoveryPolicy;
+import io.hacover.core.StaleConnectionClassifier;
+import io.hacover.jdbc.HaDataSource;
+
+import org.springframework.context.annotation.AnnotationConfigApplicationContext;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/**
+ * Recovery after a PostgreSQL restart, measured as a user sees it: the server is stopped
+ * (fast shutdown), a caller starts calling, and after the outage the server starts again
+ * on the same port. A probe connects every millisecond from the restart on; the time from
+ * its first successful connection (the server accepts connections) to the caller's first
+ * successful call is the figure. A caller that gets an error calls again at once, as a
+ * request loop would; each such error is counted.
+ */
+final class RecoveryScenarios {
+
+	private static final Duration PROBE_INTERVAL = Duration.ofMillis(1);
+
+	private final int outages;
+
+	private final Duration outage;
+
+	RecoveryScenarios(int outages, Duration outage) {
+		this.outages = outages;
+		this.outage = outage;
+	}
+
+	/**
+	 * Runs the callers one after the other on one server: HikariCP with Spring's
+	 * {@code @Retryable} (the usual alternative), the HA data source over HikariCP (what
+	 * {@code ha.jdbc.enabled=true} makes), HikariCP over the HA data source (the other
+	 * placement), and one HA connection held across the outages, with the default policy
+	 * and with waits of at most 250 ms.
+	 * @return the outcomes, in that order
+	 * @throws Exception if the server cannot be started
+	 */
+	List<Outcome> run() throws Exception {
+		List<Outcome> outcomes = new ArrayList<>();
+		try (Postgres postgres = Postgres.start()) {
+			try (HikariDataSource pool = JdbcBenchmark.pool(postgres, "retryable");
+					AnnotationConfigApplicationContext context = RetryableSelect.context(pool)) {
+				RetryableSelect select = context.getBean(RetryableSelect.class);
+				outcomes.add(measure("HikariCP + @Retryable", postgres, select::selectOne));
+			}
+			try (HikariDataSource pool = JdbcBenchmark.pool(postgres, "ha-over-pool")) {
+				JdbcTemplate jdbc = new JdbcTemplate(new HaDataSource(HaConnections.create(), pool, "over"));
+				outcomes.add(measure("HA data source over HikariCP", postgres,
+						() -> jdbc.queryForObject("select 1", Integer.class)));
+			}
+			try (HikariDataSource pool = JdbcBenchmark
+				.poolOver(new HaDataSource(HaConnections.create(), postgres.dataSource(), "under"))) {
+				JdbcTemplate jdbc = new JdbcTemplate(pool);
+				outcomes.add(measure("HikariCP over HA data source", postgres,
+						() -> jdbc.queryForObject("select 1", Integer.class)));
+			}
+			outcomes.add(measureHeld("HA connection, default policy", postgres, HaConnections.create()));
+			ConnectionSettings shortWaits = ConnectionSettings.defaults()
+				.withPolicy(RecoveryPolicy.exponential(Duration.ofMillis(50), 2.0, Duration.ofMillis(250), 1000,
+						Duration.ofSeconds(30), Duration.ZERO));
+			outcomes.add(measureHeld("HA connection, waits <= 250 ms", postgres,
+					HaConnections.create(shortWaits, StaleConnectionClassifier.defaults())));
+		}
+		return outcomes;
+	}
+
+	private Outcome measureHeld(String name, Postgres postgres, HaConnections connections) throws Exception {
+		HaDataSource ha = new HaDataSource(connections, postgres.dataSource(), "held");
+		try (Connection connection = ha.getConnection();
+				PreparedStatement statement = connection.prepareStatement("select 1")) {
+			return measure(name, postgres, () -> selectOne(statement));
+		}
+	}
+
+	private Outcome measure(String name, Postgres postgres, Call call) throws Exception {
+		call.run();
+		List<Double> millis = new ArrayList<>();
+		AtomicLong errors = new AtomicLong();
+		AtomicReference<Exception> firstError = new AtomicReference<>();
+		for (int i = 0; i < this.outages; i++) {
+			call.run();
+			postgres.stop();
+			AtomicLong succeededAt = new AtomicLong();
+			Thread caller = new Thread(() -> {
+				for (;;) {
+					try {
+						call.run();
+						succeededAt.set(System.nanoTime());
+						return;
+					}
+					catch (Exception ex) {
+						errors.incrementAndGet();
+						firstError.compareAndSet(null, ex);
+					}
+				}
+			}, "caller");
+			caller.start();
+			TimeUnit.NANOSECONDS.sleep(this.outage.toNanos());
+			AtomicLong readyAt = new AtomicLong();
+			Thread probe = new Thread(() -> readyAt.set(firstConnection(postgres.dataSource())), "probe");
+			probe.start();
+			postgres.restart();
+			probe.join();
+			caller.join(TimeUnit.MINUTES.toMillis(2));
+			if (caller.isAlive()) {
+				throw new IllegalStateException(name + ": no successful call within 2 minutes of the restart");
+			}
+			millis.add(Math.max(0, succeededAt.get() - readyAt.get()) / 1e6);
+		}
+		Exception error = firstError.get();
+		return new Outcome(name, millis, errors.get(), (error != null) ? error.toString() : null);
+	}
+
+	private static long firstConnection(DataSource dataSource) {
+		for (;;) {
+			try (Connection connection = dataSource.getConnection()) {
+				return System.nanoTime();
+			}
+			catch (SQLException ex) {
+				try {
+					TimeUnit.NANOSECONDS.sleep(PROBE_INTERVAL.toNanos());
+				}
+				catch (InterruptedException interrupted) {
+					Thread.currentThread().interrupt();
+					return System.nanoTime();
+				}
+			}
+		}
+	}
+
+	private static int selectOne(PreparedStatement statement) throws SQLException {
+		try (ResultSet result = statement.executeQuery()) {
+			result.next();
+			return result.getInt(1);
+		}
+	}
+
+	@FunctionalInterface
+	interface Call {
+
+		Object run() throws Exception;
+
+	}
+
+}
