@@ -404,12 +404,13 @@ public class HaProperties {
 		private Double multiplier;
 
 		/**
-		 * Longest wait between two attempts. Default 2s.
+		 * Longest wait between two attempts. Default 250ms.
 		 */
 		private Duration maxDelay;
 
 		/**
-		 * Total number of attempts of one recovery, the first included. Default 20.
+		 * Total number of attempts of one recovery, the first included. Default 150, so
+		 * that the budget ends a recovery.
 		 */
 		private Integer maxAttempts;
 
