@@ -1,5 +1,7 @@
 package io.hacover.autoconfigure;
 
+import java.util.function.UnaryOperator;
+
 import javax.sql.DataSource;
 
 import io.hacover.core.RetransmitPolicy;
@@ -10,18 +12,23 @@ import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.BeanFactoryAware;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.core.Ordered;
+import org.springframework.util.ClassUtils;
 
 /**
- * With {@code ha.jdbc.enabled=true}, wraps every {@link DataSource} bean in an
- * {@link HaDataSource}, so that every connection the application gets is an HA connection
- * named after the bean. JDBC connections re-issue only what is safe by default (H14); set
- * {@code ha.connections.<bean name>.retransmit} to change that. {@code unwrap} and
- * {@code isWrapperFor} reach the wrapped data source, so features such as HikariCP's
- * MXBean keep working.
+ * With {@code ha.jdbc.enabled=true}, makes every connection of every {@link DataSource}
+ * bean an HA connection named after the bean. A HikariCP pool keeps being the bean and
+ * gets HA connections under it, one per physical connection
+ * ({@link HikariPhysicalConnections}); any other data source is wrapped in an
+ * {@link HaDataSource}, whose {@code unwrap} and {@code isWrapperFor} reach it. JDBC
+ * connections re-issue only what is safe by default (H14); set
+ * {@code ha.connections.<bean name>.retransmit} to change that.
  */
 final class HaDataSourcePostProcessor implements BeanPostProcessor, BeanFactoryAware, Ordered {
 
 	private static final RetransmitPolicy[] JDBC_DEFAULT = { RetransmitPolicy.SAFE };
+
+	private static final boolean HIKARI_PRESENT = ClassUtils.isPresent("com.zaxxer.hikari.HikariDataSource",
+			HaDataSourcePostProcessor.class.getClassLoader());
 
 	private BeanFactory beanFactory;
 
@@ -40,8 +47,9 @@ final class HaDataSourcePostProcessor implements BeanPostProcessor, BeanFactoryA
 		if (bean instanceof DataSource dataSource && !(bean instanceof HaDataSource)) {
 			HaAwareSupport support = this.beanFactory.getBean(HaAwareSupport.class);
 			if (support.properties().getJdbc().isEnabled()) {
-				return new HaDataSource(support.connections(), dataSource, beanName,
-						support.settings().resolve(beanName, JDBC_DEFAULT));
+				UnaryOperator<DataSource> wrap = (physical) -> new HaDataSource(support.connections(), physical,
+						beanName, support.settings().resolve(beanName, JDBC_DEFAULT));
+				return (HIKARI_PRESENT && HikariPhysicalConnections.wrap(bean, wrap)) ? bean : wrap.apply(dataSource);
 			}
 		}
 		return bean;

@@ -10,6 +10,7 @@ import javax.sql.DataSource;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.hacover.core.HaConnections;
+import io.hacover.jdbc.DriverDataSource;
 import io.hacover.jdbc.HaDataSource;
 import io.hacover.testsupport.PostgresServer;
 import org.junit.jupiter.api.AfterAll;
@@ -52,27 +53,50 @@ class HaJdbcAutoConfigurationTests {
 	}
 
 	@Test
-	@DisplayName("H10: with ha.jdbc.enabled, a connection from the DataSource bean survives a killed backend, and "
-			+ "the pool stays reachable through unwrap")
-	void dataSourceBeanHandsOutHaConnections() {
+	@DisplayName("H10: with ha.jdbc.enabled, the HikariCP pool stays the bean and its physical connections are HA "
+			+ "connections that survive a killed backend")
+	void hikariPoolGetsHaConnectionsUnderIt() {
 		this.runner
 			.withPropertyValues("ha.jdbc.enabled=true", "spring.datasource.url=" + server.jdbcUrl(),
 					"spring.datasource.username=postgres", "spring.datasource.password=")
 			.run((context) -> {
-				DataSource dataSource = context.getBean(DataSource.class);
-				assertThat(dataSource).isInstanceOf(HaDataSource.class);
-				assertThat(dataSource.isWrapperFor(HikariDataSource.class)).isTrue();
-				HikariDataSource pool = dataSource.unwrap(HikariDataSource.class);
-				try (Connection connection = dataSource.getConnection()) {
+				HikariDataSource pool = context.getBean(HikariDataSource.class);
+				assertThat(context.getBean(DataSource.class)).isSameAs(pool);
+				assertThat(pool.getDataSource()).isInstanceOf(HaDataSource.class);
+				HaConnections connections = context.getBean(HaConnections.class);
+				try (Connection connection = pool.getConnection()) {
 					assertThat(pool.getHikariPoolMXBean().getActiveConnections()).isOne();
-					assertThat(context.getBean(HaConnections.class).isHaAware(connection)).isTrue();
+					Connection physical = connection.unwrap(Connection.class);
+					assertThat(connections.isHaAware(physical)).isTrue();
+					assertThat(connections.control(physical).info().name()).startsWith("dataSource-");
 					int before = server.backendPid(connection);
 					server.terminate(before);
 					assertThat(server.backendPid(connection)).isNotEqualTo(before);
 					assertThat(one(connection)).isEqualTo(1);
 				}
 				assertThat(context.getBean(JdbcTemplate.class).queryForObject("select 2", Integer.class)).isEqualTo(2);
-				assertThat(JdbcClient.create(dataSource).sql("select 3").query(Integer.class).single()).isEqualTo(3);
+				assertThat(JdbcClient.create(pool).sql("select 3").query(Integer.class).single()).isEqualTo(3);
+				assertThat(connections.connections()).allSatisfy((info) -> assertThat(info.kind()).isEqualTo("jdbc"))
+					.hasSizeLessThanOrEqualTo(pool.getMaximumPoolSize());
+			});
+	}
+
+	@Test
+	@DisplayName("H10: with ha.jdbc.enabled, a data source that is not a HikariCP pool is wrapped, and stays "
+			+ "reachable through unwrap")
+	void otherDataSourceIsWrapped() {
+		this.runner.withPropertyValues("ha.jdbc.enabled=true")
+			.withBean("plain", DataSource.class, () -> new DriverDataSource(server.jdbcUrl(), "postgres", ""))
+			.run((context) -> {
+				DataSource dataSource = context.getBean(DataSource.class);
+				assertThat(dataSource).isInstanceOf(HaDataSource.class);
+				assertThat(dataSource.isWrapperFor(DriverDataSource.class)).isTrue();
+				try (Connection connection = dataSource.getConnection()) {
+					assertThat(context.getBean(HaConnections.class).isHaAware(connection)).isTrue();
+					int before = server.backendPid(connection);
+					server.terminate(before);
+					assertThat(one(connection)).isEqualTo(1);
+				}
 			});
 	}
 

@@ -1,0 +1,44 @@
+package io.hacover.autoconfigure;
+
+import java.util.function.UnaryOperator;
+
+import javax.sql.DataSource;
+
+import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.util.DriverDataSource;
+
+/**
+ * Makes the physical connections of a HikariCP pool HA connections, under the pool: the
+ * pool then opens its connections through an {@code HaDataSource} over the driver, made
+ * from the pool's own URL, driver class, data source properties and credentials.
+ * <p>
+ * Under the pool, each physical connection is one HA connection for its whole life in the
+ * pool, so a borrow costs nothing more than HikariCP's own, and a recovery reconnects
+ * that connection directly instead of waiting for the pool to refill. Measured with
+ * {@code SELECT 1} on PostgreSQL (README, "Performance"): 0.98 of HikariCP's throughput
+ * under the pool against 0.91 over it, and back 70 ms after a restarted server accepts
+ * connections against 430 ms over it.
+ */
+final class HikariPhysicalConnections {
+
+	private HikariPhysicalConnections() {
+	}
+
+	/**
+	 * Puts HA connections under the pool, if it is a HikariCP pool that has not started
+	 * and opens its connections from a JDBC URL.
+	 * @param bean a data source bean
+	 * @param wrap makes the HA data source over a data source of physical connections
+	 * @return whether the pool now opens HA connections
+	 */
+	static boolean wrap(Object bean, UnaryOperator<DataSource> wrap) {
+		if (!(bean instanceof HikariDataSource pool) || pool.isRunning() || pool.getDataSource() != null
+				|| pool.getJdbcUrl() == null) {
+			return false;
+		}
+		pool.setDataSource(wrap.apply(new DriverDataSource(pool.getJdbcUrl(), pool.getDriverClassName(),
+				pool.getDataSourceProperties(), pool.getUsername(), pool.getPassword())));
+		return true;
+	}
+
+}
