@@ -14,6 +14,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.hacover.core.HaConnections;
 import io.hacover.jdbc.HaDataSource;
+import io.hacover.testsupport.PostgresServer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Group;
@@ -41,7 +42,7 @@ import org.openjdk.jmh.annotations.TearDown;
 @OutputTimeUnit(TimeUnit.SECONDS)
 public class JdbcBenchmark {
 
-	private Postgres postgres;
+	private PostgresServer postgres;
 
 	private HikariDataSource plainPool;
 
@@ -63,7 +64,7 @@ public class JdbcBenchmark {
 
 	@Setup
 	public void setUp() throws IOException, SQLException {
-		this.postgres = Postgres.start();
+		this.postgres = PostgresServer.start();
 		this.plainPool = pool(this.postgres, "plain");
 		this.haPool = pool(this.postgres, "ha");
 		this.plain = this.plainPool;
@@ -157,7 +158,7 @@ public class JdbcBenchmark {
 		return new HikariDataSource(config);
 	}
 
-	static HikariDataSource pool(Postgres postgres, String name) {
+	static HikariDataSource pool(PostgresServer postgres, String name) {
 		HikariConfig config = new HikariConfig();
 		config.setPoolName(name);
 		config.setJdbcUrl(postgres.jdbcUrl());

@@ -19,6 +19,7 @@ import io.hacover.core.HaConnections;
 import io.hacover.core.RecoveryPolicy;
 import io.hacover.core.StaleConnectionClassifier;
 import io.hacover.jdbc.HaDataSource;
+import io.hacover.testsupport.PostgresServer;
 
 import org.springframework.context.annotation.AnnotationConfigApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -55,7 +56,7 @@ final class RecoveryScenarios {
 	 */
 	List<Outcome> run() throws Exception {
 		List<Outcome> outcomes = new ArrayList<>();
-		try (Postgres postgres = Postgres.start()) {
+		try (PostgresServer postgres = PostgresServer.start()) {
 			try (HikariDataSource pool = JdbcBenchmark.pool(postgres, "retryable");
 					AnnotationConfigApplicationContext context = RetryableSelect.context(pool)) {
 				RetryableSelect select = context.getBean(RetryableSelect.class);
@@ -82,7 +83,7 @@ final class RecoveryScenarios {
 		return outcomes;
 	}
 
-	private Outcome measureHeld(String name, Postgres postgres, HaConnections connections) throws Exception {
+	private Outcome measureHeld(String name, PostgresServer postgres, HaConnections connections) throws Exception {
 		HaDataSource ha = new HaDataSource(connections, postgres.dataSource(), "held");
 		try (Connection connection = ha.getConnection();
 				PreparedStatement statement = connection.prepareStatement("select 1")) {
@@ -90,7 +91,7 @@ final class RecoveryScenarios {
 		}
 	}
 
-	private Outcome measure(String name, Postgres postgres, Call call) throws Exception {
+	private Outcome measure(String name, PostgresServer postgres, Call call) throws Exception {
 		call.run();
 		List<Double> millis = new ArrayList<>();
 		AtomicLong errors = new AtomicLong();
