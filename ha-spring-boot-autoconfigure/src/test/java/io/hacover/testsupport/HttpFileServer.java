@@ -7,13 +7,9 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -24,16 +20,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.ReentrantLock;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * A small, real HTTP/1.1 file server on 127.0.0.1 that tests can kill and restart on the
@@ -66,19 +54,10 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * {@link #answer416(boolean)} and {@link #throttle(long)}; they apply to requests whose
  * answer starts after the change and survive {@link #kill()} and {@link #restart()}.
  * <p>
- * Each accepted connection is served by its own daemon thread named
- * {@code http-file-server-<port>-N}; the accepting thread is named
- * {@code http-file-server-<port>-acceptor}. The listening socket uses
- * {@code SO_REUSEADDR} so that {@link #restart()} can bind the same port immediately
- * after {@link #kill()}.
+ * Its threads are named {@code http-file-server-<port>-...}; the life of the server is
+ * {@link LoopbackServer}'s.
  */
-public final class HttpFileServer implements AutoCloseable {
-
-	private static final InetAddress LOOPBACK = loopback();
-
-	private static final int BACKLOG = 256;
-
-	private static final long ACCEPTOR_JOIN_MILLIS = 5_000;
+public final class HttpFileServer extends LoopbackServer {
 
 	private static final int CHUNK_SIZE = 64 * 1024;
 
@@ -86,31 +65,11 @@ public final class HttpFileServer implements AutoCloseable {
 
 	private static final int MAX_HEADERS = 100;
 
-	private final AtomicInteger connectionsAccepted = new AtomicInteger();
-
 	private final AtomicLong requests = new AtomicLong();
 
 	private final AtomicLong rangeRequests = new AtomicLong();
 
-	private final AtomicInteger threadNumber = new AtomicInteger();
-
-	private final Set<Socket> openSockets = ConcurrentHashMap.newKeySet();
-
-	private final ReentrantLock lifecycleLock = new ReentrantLock();
-
-	private final ReentrantReadWriteLock killLock = new ReentrantReadWriteLock();
-
 	private final Path root;
-
-	private final int port;
-
-	private final ExecutorService handlers;
-
-	private volatile ServerSocket serverSocket;
-
-	private volatile Thread acceptor;
-
-	private volatile boolean closed;
 
 	private volatile boolean ignoreRanges;
 
@@ -119,11 +78,8 @@ public final class HttpFileServer implements AutoCloseable {
 	private volatile long bytesPerSecond;
 
 	private HttpFileServer(Path root, int requestedPort) throws IOException {
+		super("http-file-server", requestedPort);
 		this.root = root.toAbsolutePath().normalize();
-		ServerSocket socket = bind(requestedPort);
-		this.port = socket.getLocalPort();
-		this.handlers = Executors.newCachedThreadPool(this::newHandlerThread);
-		startAccepting(socket);
 	}
 
 	/**
@@ -155,21 +111,7 @@ public final class HttpFileServer implements AutoCloseable {
 		if (root == null || !Files.isDirectory(root)) {
 			throw new IllegalArgumentException("not a directory: " + root);
 		}
-		if (port < 0 || port > 65535) {
-			throw new IllegalArgumentException("port out of range: " + port);
-		}
 		return new HttpFileServer(root, port);
-	}
-
-	/**
-	 * Returns the port this server listens on.
-	 * <p>
-	 * The port is fixed for the lifetime of this object, including across {@link #kill()}
-	 * and {@link #restart()}.
-	 * @return the port
-	 */
-	public int port() {
-		return this.port;
 	}
 
 	/**
@@ -185,7 +127,7 @@ public final class HttpFileServer implements AutoCloseable {
 	public URI uri(String relativePath) {
 		String path = relativePath.startsWith("/") ? relativePath.substring(1) : relativePath;
 		try {
-			return new URI("http", null, "127.0.0.1", this.port, "/" + path, null, null);
+			return new URI("http", null, "127.0.0.1", port(), "/" + path, null, null);
 		}
 		catch (URISyntaxException ex) {
 			throw new IllegalArgumentException("not a usable path: " + relativePath, ex);
@@ -235,80 +177,6 @@ public final class HttpFileServer implements AutoCloseable {
 	}
 
 	/**
-	 * Kills the server abruptly.
-	 * <p>
-	 * Closes the listening socket, then closes every open client connection with
-	 * {@code SO_LINGER 0} so that clients see a connection reset: a client reading a body
-	 * gets an {@link IOException} before its end. Returns only once the listening socket
-	 * is closed and the accepting thread has ended, so a connect to {@link #port()} is
-	 * refused afterwards, and once no request of the killed connections can be counted
-	 * any more. Connection-handling threads end on their own as their sockets fail.
-	 * Idempotent; the counters and fault modes are kept.
-	 */
-	public void kill() {
-		this.lifecycleLock.lock();
-		try {
-			ServerSocket socket = this.serverSocket;
-			if (socket != null) {
-				closeQuietly(socket);
-			}
-			this.killLock.writeLock().lock();
-			try {
-				for (Socket client : this.openSockets) {
-					abort(client);
-				}
-			}
-			finally {
-				this.killLock.writeLock().unlock();
-			}
-			Thread accepting = this.acceptor;
-			if (accepting != null && accepting != Thread.currentThread()) {
-				joinQuietly(accepting);
-			}
-		}
-		finally {
-			this.lifecycleLock.unlock();
-		}
-	}
-
-	/**
-	 * Starts accepting again on the same port after {@link #kill()}.
-	 * <p>
-	 * Binds {@link #port()} anew (with {@code SO_REUSEADDR}) and returns once the server
-	 * accepts connections.
-	 * @throws IllegalStateException if the server is running or has been closed
-	 * @throws IOException if the port cannot be bound (for example, because another
-	 * socket took it in the meantime)
-	 */
-	public void restart() throws IOException {
-		this.lifecycleLock.lock();
-		try {
-			if (this.closed) {
-				throw new IllegalStateException("HttpFileServer on port " + this.port + " is closed");
-			}
-			if (running()) {
-				throw new IllegalStateException("HttpFileServer on port " + this.port + " is running");
-			}
-			startAccepting(bind(this.port));
-		}
-		finally {
-			this.lifecycleLock.unlock();
-		}
-	}
-
-	/**
-	 * Returns whether the server is accepting connections.
-	 * <p>
-	 * {@code true} from start or {@link #restart()} until {@link #kill()} or
-	 * {@link #close()}.
-	 * @return whether the listening socket is open
-	 */
-	public boolean running() {
-		ServerSocket socket = this.serverSocket;
-		return socket != null && !socket.isClosed();
-	}
-
-	/**
 	 * Returns how many requests this server has answered.
 	 * <p>
 	 * Counts every request for which a response was started (any status, including
@@ -333,130 +201,28 @@ public final class HttpFileServer implements AutoCloseable {
 		return this.rangeRequests.get();
 	}
 
-	/**
-	 * Returns how many connections this server has accepted.
-	 * <p>
-	 * The total over all lifetimes (start and every restart) of this object.
-	 * @return the number of accepted connections
-	 */
-	public int connectionsAccepted() {
-		return this.connectionsAccepted.get();
-	}
-
-	/**
-	 * Kills the server for good and stops its threads.
-	 * <p>
-	 * Same as {@link #kill()}, then interrupts the connection-handling threads and waits
-	 * briefly for them to end. Idempotent; {@link #restart()} is not possible afterwards.
-	 */
 	@Override
-	public void close() {
-		this.lifecycleLock.lock();
-		try {
-			this.closed = true;
-			kill();
-			this.handlers.shutdownNow();
-		}
-		finally {
-			this.lifecycleLock.unlock();
-		}
-		try {
-			this.handlers.awaitTermination(5, TimeUnit.SECONDS);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-		}
-	}
-
-	/**
-	 * Returns a description naming the port and whether the server runs.
-	 * @return the description
-	 */
-	@Override
-	public String toString() {
-		return "HttpFileServer[127.0.0.1:" + this.port + (running() ? ", running]" : ", killed]");
-	}
-
-	private static ServerSocket bind(int port) throws IOException {
-		ServerSocket socket = new ServerSocket();
-		try {
-			socket.setReuseAddress(true);
-			socket.bind(new InetSocketAddress(LOOPBACK, port), BACKLOG);
-			return socket;
-		}
-		catch (IOException ex) {
-			closeQuietly(socket);
-			throw ex;
-		}
-	}
-
-	private void startAccepting(ServerSocket socket) {
-		this.serverSocket = socket;
-		Thread thread = new Thread(() -> acceptLoop(socket), "http-file-server-" + this.port + "-acceptor");
-		thread.setDaemon(true);
-		this.acceptor = thread;
-		thread.start();
-	}
-
-	private void acceptLoop(ServerSocket listening) {
-		while (true) {
-			Socket client;
+	protected void serve(Socket client) throws IOException, InterruptedException {
+		InputStream in = new BufferedInputStream(client.getInputStream());
+		OutputStream out = new BufferedOutputStream(client.getOutputStream(), CHUNK_SIZE);
+		boolean keepAlive = true;
+		while (keepAlive) {
+			Request request;
 			try {
-				client = listening.accept();
+				request = Request.read(in);
 			}
-			catch (IOException ex) {
+			catch (MalformedRequestException ex) {
+				if (count(client, null)) {
+					writeHead(out, "400 Bad Request", 0, Map.of(), false);
+					out.flush();
+				}
 				return;
 			}
-			this.connectionsAccepted.incrementAndGet();
-			this.openSockets.add(client);
-			if (listening.isClosed()) {
-				// kill() raced with accept(): it may have missed this socket
-				abort(client);
+			if (request == null) {
 				return;
 			}
-			try {
-				this.handlers.execute(() -> serve(client));
-			}
-			catch (RejectedExecutionException ex) {
-				abort(client);
-				return;
-			}
-		}
-	}
-
-	private void serve(Socket client) {
-		try (client) {
-			client.setTcpNoDelay(true);
-			InputStream in = new BufferedInputStream(client.getInputStream());
-			OutputStream out = new BufferedOutputStream(client.getOutputStream(), CHUNK_SIZE);
-			boolean keepAlive = true;
-			while (keepAlive) {
-				Request request;
-				try {
-					request = Request.read(in);
-				}
-				catch (MalformedRequestException ex) {
-					if (count(client, null)) {
-						writeHead(out, "400 Bad Request", 0, Map.of(), false);
-						out.flush();
-					}
-					return;
-				}
-				if (request == null) {
-					return;
-				}
-				keepAlive = respond(client, request, out);
-				out.flush();
-			}
-		}
-		catch (IOException ex) {
-			// reset by the peer or killed: nothing to do but forget the connection
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-		}
-		finally {
-			this.openSockets.remove(client);
+			keepAlive = respond(client, request, out);
+			out.flush();
 		}
 	}
 
@@ -529,20 +295,13 @@ public final class HttpFileServer implements AutoCloseable {
 	 * once {@link #kill()} has returned.
 	 */
 	private boolean count(Socket client, String range) {
-		this.killLock.readLock().lock();
-		try {
-			if (!this.openSockets.contains(client)) {
-				return false;
-			}
+		return whileOpen(client, () -> {
 			this.requests.incrementAndGet();
 			if (range != null) {
 				this.rangeRequests.incrementAndGet();
 			}
 			return true;
-		}
-		finally {
-			this.killLock.readLock().unlock();
-		}
+		}) != null;
 	}
 
 	/**
@@ -680,50 +439,6 @@ public final class HttpFileServer implements AutoCloseable {
 		if (wait > 0) {
 			// simulates a slow server, it does not wait for a condition
 			TimeUnit.NANOSECONDS.sleep(wait);
-		}
-	}
-
-	private Thread newHandlerThread(Runnable task) {
-		Thread thread = new Thread(task, "http-file-server-" + this.port + "-" + this.threadNumber.incrementAndGet());
-		thread.setDaemon(true);
-		return thread;
-	}
-
-	private void abort(Socket client) {
-		this.openSockets.remove(client);
-		try {
-			client.setSoLinger(true, 0);
-		}
-		catch (IOException ex) {
-			// already closed
-		}
-		closeQuietly(client);
-	}
-
-	private static void joinQuietly(Thread thread) {
-		try {
-			thread.join(ACCEPTOR_JOIN_MILLIS);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-		}
-	}
-
-	private static void closeQuietly(AutoCloseable closeable) {
-		try {
-			closeable.close();
-		}
-		catch (Exception ex) {
-			// best effort
-		}
-	}
-
-	private static InetAddress loopback() {
-		try {
-			return InetAddress.getByAddress("localhost", new byte[] { 127, 0, 0, 1 });
-		}
-		catch (UnknownHostException ex) {
-			throw new IllegalStateException(ex);
 		}
 	}
 
