@@ -7,9 +7,6 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -18,9 +15,6 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -43,7 +37,7 @@ import org.springframework.util.FileSystemUtils;
  * A demo prop, not a library: {@link #kill()} drops the server the way a crash does
  * (clients see a connection reset), {@link #restart()} brings it back on the same port.
  */
-public final class EmbeddedHttpFileServer implements EmbeddedServer {
+public final class EmbeddedHttpFileServer extends EmbeddedTcpServer {
 
 	private static final int CHUNK_SIZE = 64 * 1024;
 
@@ -51,21 +45,12 @@ public final class EmbeddedHttpFileServer implements EmbeddedServer {
 
 	private static final Pattern RANGE = Pattern.compile("bytes=(\\d{1,18})-(\\d{0,18})");
 
-	private final Set<Socket> clients = ConcurrentHashMap.newKeySet();
-
-	private final ReentrantLock lifecycle = new ReentrantLock();
-
 	private final Path root;
 
 	private final boolean temporary;
 
-	private volatile ServerSocket listener;
-
-	private volatile Thread acceptor;
-
-	private volatile int port;
-
 	private EmbeddedHttpFileServer(Path root, boolean temporary) {
+		super("http-file-server");
 		this.root = root.toAbsolutePath().normalize();
 		this.temporary = temporary;
 	}
@@ -124,47 +109,7 @@ public final class EmbeddedHttpFileServer implements EmbeddedServer {
 	 * @return {@code http://127.0.0.1:<port>/<name>}
 	 */
 	public URI uri(String name) {
-		return URI.create("http://127.0.0.1:" + this.port + "/" + name);
-	}
-
-	/**
-	 * Kills the server: closes the listening socket and waits for the accepting thread to
-	 * end, so that connects are refused from then on, then closes every client connection
-	 * with {@code SO_LINGER 0}, so that clients see a reset, even in the middle of a
-	 * body. Does nothing if the server is down.
-	 */
-	public void kill() {
-		this.lifecycle.lock();
-		try {
-			ServerSocket socket = this.listener;
-			this.listener = null;
-			if (socket != null) {
-				closeQuietly(socket);
-				awaitEnd(this.acceptor);
-			}
-			this.clients.forEach(EmbeddedHttpFileServer::abort);
-		}
-		finally {
-			this.lifecycle.unlock();
-		}
-	}
-
-	/**
-	 * Starts accepting connections again on the same port after {@link #kill()}.
-	 * @throws IOException if the port cannot be bound
-	 * @throws IllegalStateException if the server is running
-	 */
-	public void restart() throws IOException {
-		this.lifecycle.lock();
-		try {
-			if (this.listener != null) {
-				throw new IllegalStateException("the server on port " + this.port + " is running; kill it first");
-			}
-			listen(this.port);
-		}
-		finally {
-			this.lifecycle.unlock();
-		}
+		return URI.create("http://127.0.0.1:" + port() + "/" + name);
 	}
 
 	/**
@@ -173,7 +118,7 @@ public final class EmbeddedHttpFileServer implements EmbeddedServer {
 	 */
 	@Override
 	public void close() {
-		kill();
+		super.close();
 		if (this.temporary) {
 			try {
 				FileSystemUtils.deleteRecursively(this.root);
@@ -184,58 +129,16 @@ public final class EmbeddedHttpFileServer implements EmbeddedServer {
 		}
 	}
 
-	private void listen(int requested) throws IOException {
-		ServerSocket socket = new ServerSocket();
-		try {
-			socket.setReuseAddress(true);
-			socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), requested));
-		}
-		catch (IOException ex) {
-			closeQuietly(socket);
-			throw ex;
-		}
-		this.port = socket.getLocalPort();
-		this.listener = socket;
-		this.acceptor = daemon("http-file-server-acceptor", () -> accept(socket));
-	}
-
-	private void accept(ServerSocket socket) {
-		while (true) {
-			Socket client;
-			try {
-				client = socket.accept();
-			}
-			catch (IOException ex) {
-				return;
-			}
-			this.clients.add(client);
-			if (socket.isClosed()) {
-				// kill() closed the socket while accept() returned: it may have missed
-				// this client.
-				abort(client);
-				return;
-			}
-			daemon("http-file-server-" + client.getPort(), () -> serve(client));
-		}
-	}
-
-	private void serve(Socket client) {
-		try (client) {
-			// Little sent ahead of the reader, so that a kill cuts the body close to it.
-			client.setSendBufferSize(CHUNK_SIZE);
-			InputStream in = new BufferedInputStream(client.getInputStream());
-			OutputStream out = new BufferedOutputStream(client.getOutputStream(), CHUNK_SIZE);
-			boolean keepAlive = true;
-			while (keepAlive) {
-				keepAlive = answer(readLine(in), in, out);
-				out.flush();
-			}
-		}
-		catch (IOException ex) {
-			// Killed, or the client went away: either way this connection is over.
-		}
-		finally {
-			this.clients.remove(client);
+	@Override
+	void serve(Socket client) throws IOException {
+		// Little sent ahead of the reader, so that a kill cuts the body close to it.
+		client.setSendBufferSize(CHUNK_SIZE);
+		InputStream in = new BufferedInputStream(client.getInputStream());
+		OutputStream out = new BufferedOutputStream(client.getOutputStream(), CHUNK_SIZE);
+		boolean keepAlive = true;
+		while (keepAlive) {
+			keepAlive = answer(readLine(in), in, out);
+			out.flush();
 		}
 	}
 
@@ -353,43 +256,6 @@ public final class EmbeddedHttpFileServer implements EmbeddedServer {
 		}
 		String text = line.toString(StandardCharsets.ISO_8859_1);
 		return text.endsWith("\r") ? text.substring(0, text.length() - 1) : text;
-	}
-
-	private static Thread daemon(String name, Runnable task) {
-		Thread thread = new Thread(task, name);
-		thread.setDaemon(true);
-		thread.start();
-		return thread;
-	}
-
-	private static void awaitEnd(Thread acceptor) {
-		// The JDK releases a listening socket only when the thread blocked in accept()
-		// has left it: until then, the kernel still completes connects.
-		try {
-			acceptor.join();
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-		}
-	}
-
-	private static void abort(Socket client) {
-		try {
-			client.setSoLinger(true, 0);
-		}
-		catch (IOException ex) {
-			// Already closed: closing again below is harmless.
-		}
-		closeQuietly(client);
-	}
-
-	private static void closeQuietly(AutoCloseable closeable) {
-		try {
-			closeable.close();
-		}
-		catch (Exception ex) {
-			// Nothing to do: the socket is gone either way.
-		}
 	}
 
 }
