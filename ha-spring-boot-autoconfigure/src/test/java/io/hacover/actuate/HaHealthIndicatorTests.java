@@ -6,28 +6,24 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
 import com.jayway.jsonpath.JsonPath;
 import io.hacover.autoconfigure.HaAutoConfiguration;
-import io.hacover.autoconfigure.HaAware;
 import io.hacover.autoconfigure.HaHealthContributorAutoConfiguration;
 import io.hacover.core.ConnectionState;
 import io.hacover.core.HaConnections;
-import io.hacover.core.RecoveryContext;
-import io.hacover.core.RecoveryFunction;
 import io.hacover.testsupport.LeakingLineClient;
+import io.hacover.testsupport.LeakingOrdersConfiguration;
 import io.hacover.testsupport.LineClient;
 import io.hacover.testsupport.LineServer;
-import io.hacover.testsupport.SocketLineClient;
+import io.hacover.testsupport.OrdersConfiguration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -35,7 +31,6 @@ import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 
@@ -49,8 +44,6 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 class HaHealthIndicatorTests {
 
 	private static final String HOST = "127.0.0.1";
-
-	private static final Duration READ_TIMEOUT = Duration.ofSeconds(2);
 
 	private final LineServer server;
 
@@ -217,40 +210,6 @@ class HaHealthIndicatorTests {
 	@SuppressWarnings("unchecked")
 	private static Map<String, Object> lastFailure(Health health, String name) {
 		return (Map<String, Object>) connection(health, name).get("lastFailure");
-	}
-
-	@Configuration(proxyBeanMethods = false)
-	static class OrdersConfiguration {
-
-		@Bean
-		@HaAware(recovery = "reconnect", name = "orders")
-		LineClient orders(@Value("${line.port}") int port) throws IOException {
-			return SocketLineClient.connect(HOST, port, READ_TIMEOUT);
-		}
-
-		@Bean
-		RecoveryFunction<LineClient> reconnect(@Value("${line.port}") int port) {
-			return (RecoveryContext<LineClient> recovery) -> SocketLineClient.connect(HOST, port, READ_TIMEOUT);
-		}
-
-	}
-
-	@Configuration(proxyBeanMethods = false)
-	static class LeakingOrdersConfiguration {
-
-		@Bean
-		@HaAware(recovery = "leakingReconnect", name = "orders")
-		LineClient orders(@Value("${line.port}") int port) throws IOException {
-			return new LeakingLineClient(SocketLineClient.connect(HOST, port, READ_TIMEOUT));
-		}
-
-		@Bean
-		RecoveryFunction<LineClient> leakingReconnect() {
-			return (RecoveryContext<LineClient> recovery) -> {
-				throw LeakingLineClient.staleError();
-			};
-		}
-
 	}
 
 	@Configuration(proxyBeanMethods = false)

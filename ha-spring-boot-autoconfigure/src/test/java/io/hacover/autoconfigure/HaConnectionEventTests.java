@@ -8,20 +8,19 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import io.hacover.core.HaConnections;
-import io.hacover.core.HaEvent;
 import io.hacover.core.HaEvent.Kind;
-import io.hacover.core.RecoveryContext;
+import io.hacover.core.HaEvent;
 import io.hacover.core.RecoveryFailedException;
 import io.hacover.core.RecoveryFunction;
-import io.hacover.testsupport.LeakingLineClient;
+import io.hacover.testsupport.LeakingOrdersConfiguration;
 import io.hacover.testsupport.LineClient;
 import io.hacover.testsupport.LineServer;
+import io.hacover.testsupport.OrdersConfiguration;
 import io.hacover.testsupport.SocketLineClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
@@ -211,40 +210,6 @@ class HaConnectionEventTests {
 			assertThat(listener.first(Kind.ATTEMPT_FAILED).cause()).hasMessageContaining("password=secret");
 			assertThat(listener.events()).allSatisfy((event) -> assertThat(event.toString()).doesNotContain("secret"));
 		});
-	}
-
-	@Configuration(proxyBeanMethods = false)
-	static class OrdersConfiguration {
-
-		@Bean
-		@HaAware(recovery = "reconnect", name = "orders")
-		LineClient orders(@Value("${line.port}") int port) throws IOException {
-			return SocketLineClient.connect(HOST, port, READ_TIMEOUT);
-		}
-
-		@Bean
-		CountingReconnect reconnect(@Value("${line.port}") int port) {
-			return new CountingReconnect(() -> port, READ_TIMEOUT);
-		}
-
-	}
-
-	@Configuration(proxyBeanMethods = false)
-	static class LeakingOrdersConfiguration {
-
-		@Bean
-		@HaAware(recovery = "leakingReconnect", name = "orders")
-		LineClient orders(@Value("${line.port}") int port) throws IOException {
-			return new LeakingLineClient(SocketLineClient.connect(HOST, port, READ_TIMEOUT));
-		}
-
-		@Bean
-		RecoveryFunction<LineClient> leakingReconnect() {
-			return (RecoveryContext<LineClient> recovery) -> {
-				throw LeakingLineClient.staleError();
-			};
-		}
-
 	}
 
 	@Configuration(proxyBeanMethods = false)

@@ -1,14 +1,12 @@
 package io.hacover.autoconfigure;
 
 import java.io.IOException;
-import java.time.Duration;
 
 import io.hacover.actuate.HaMetrics;
 import io.hacover.core.HaConnections;
-import io.hacover.core.RecoveryFunction;
 import io.hacover.testsupport.LineClient;
 import io.hacover.testsupport.LineServer;
-import io.hacover.testsupport.SocketLineClient;
+import io.hacover.testsupport.OrdersConfiguration;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -16,7 +14,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration;
 import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration;
@@ -123,26 +120,6 @@ class HaMetricsAutoConfigurationTests {
 		@Bean
 		HaMetrics userHaMetrics(HaConnections connections) {
 			return new HaMetrics(connections);
-		}
-
-	}
-
-	@Configuration(proxyBeanMethods = false)
-	static class OrdersConfiguration {
-
-		@Bean
-		@HaAware(recovery = "reconnect")
-		LineClient orders(@Value("${line.port}") int port) throws IOException {
-			return connect(port);
-		}
-
-		@Bean
-		RecoveryFunction<LineClient> reconnect(@Value("${line.port}") int port) {
-			return (context) -> connect(port);
-		}
-
-		private static LineClient connect(int port) throws IOException {
-			return SocketLineClient.connect("127.0.0.1", port, Duration.ofSeconds(5));
 		}
 
 	}

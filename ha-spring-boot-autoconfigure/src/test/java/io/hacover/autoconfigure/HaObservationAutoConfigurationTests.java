@@ -1,20 +1,17 @@
 package io.hacover.autoconfigure;
 
 import java.io.IOException;
-import java.time.Duration;
 
 import io.hacover.actuate.RecoveryObservations;
-import io.hacover.core.RecoveryFunction;
 import io.hacover.testsupport.LineClient;
 import io.hacover.testsupport.LineServer;
-import io.hacover.testsupport.SocketLineClient;
+import io.hacover.testsupport.OrdersConfiguration;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.observation.tck.TestObservationRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration;
 import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration;
@@ -128,26 +125,6 @@ class HaObservationAutoConfigurationTests {
 		@Bean
 		RecoveryObservations userRecoveryObservations(ObservationRegistry registry) {
 			return new RecoveryObservations(registry);
-		}
-
-	}
-
-	@Configuration(proxyBeanMethods = false)
-	static class OrdersConfiguration {
-
-		@Bean
-		@HaAware(recovery = "reconnect")
-		LineClient orders(@Value("${line.port}") int port) throws IOException {
-			return connect(port);
-		}
-
-		@Bean
-		RecoveryFunction<LineClient> reconnect(@Value("${line.port}") int port) {
-			return (context) -> connect(port);
-		}
-
-		private static LineClient connect(int port) throws IOException {
-			return SocketLineClient.connect("127.0.0.1", port, Duration.ofSeconds(5));
 		}
 
 	}
