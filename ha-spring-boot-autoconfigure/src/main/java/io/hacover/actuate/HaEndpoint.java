@@ -102,7 +102,11 @@ public class HaEndpoint {
 	@WriteOperation
 	public @Nullable ConnectionDescriptor change(@Selector String name, String action, @Nullable String recovery,
 			@Nullable Long maxRecoveries, @Nullable Long maxConsecutiveFailures) {
-		if (this.connections.find(name).isEmpty()) {
+		ConnectionControl control;
+		try {
+			control = this.connections.control(name);
+		}
+		catch (IllegalArgumentException ex) {
 			return null;
 		}
 		Consumer<ConnectionControl> change = switch (action.toLowerCase(Locale.ROOT)) {
@@ -116,13 +120,6 @@ public class HaEndpoint {
 			default ->
 				throw invalid("connection '" + name + "': unknown action '" + action + "'; use one of " + ACTIONS);
 		};
-		ConnectionControl control;
-		try {
-			control = this.connections.control(name);
-		}
-		catch (IllegalArgumentException ex) {
-			return null;
-		}
 		change.accept(control);
 		return ConnectionDescriptor.of(control.info());
 	}
