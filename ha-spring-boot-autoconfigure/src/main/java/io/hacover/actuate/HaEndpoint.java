@@ -116,7 +116,7 @@ public class HaEndpoint {
 			case "suspend" -> ConnectionControl::suspend;
 			case "enable" -> ConnectionControl::enable;
 			case "limit" -> limiting(name, maxRecoveries, maxConsecutiveFailures);
-			case "reset" -> (control) -> control.resetRecoveries().resetConsecutiveFailures();
+			case "reset" -> (connection) -> connection.resetRecoveries().resetConsecutiveFailures();
 			default ->
 				throw invalid("connection '" + name + "': unknown action '" + action + "'; use one of " + ACTIONS);
 		};
