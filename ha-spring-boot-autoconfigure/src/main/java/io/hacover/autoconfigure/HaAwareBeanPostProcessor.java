@@ -96,19 +96,13 @@ final class HaAwareBeanPostProcessor implements DestructionAwareBeanPostProcesso
 					"another bean already uses the connection name '" + connection + "'",
 					"give each @HaAware bean its own name with @HaAware(name = ...)");
 		}
-		try {
-			// Making the bean is the "open" of an open-style operation (H6).
-			Object connectionProxy = support.connections().open(attachment);
-			this.connectionsByBean.put(beanName, connectionProxy);
-			this.madeBeans.add(bean);
-			return connectionProxy;
-		}
-		catch (RuntimeException ex) {
-			throw ex;
-		}
-		catch (Exception ex) {
-			throw new BeanCreationException(beanName, "could not make the bean HA-aware", ex);
-		}
+		// Making the bean is the "open" of an open-style operation (H6).
+		Object connectionProxy = support.connections()
+			.open(attachment, BeanCreationException.class,
+					(ex) -> new BeanCreationException(beanName, "could not make the bean HA-aware", ex));
+		this.connectionsByBean.put(beanName, connectionProxy);
+		this.madeBeans.add(bean);
+		return connectionProxy;
 	}
 
 	@Override

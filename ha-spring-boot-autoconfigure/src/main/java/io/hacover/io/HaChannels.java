@@ -306,15 +306,9 @@ public final class HaChannels {
 			attachment.name(name);
 		}
 		customizer.accept(attachment);
-		try {
-			return this.connections.open(attachment);
-		}
-		catch (IOException | RuntimeException ex) {
-			throw ex;
-		}
-		catch (Exception ex) {
-			throw new IOException("cannot open " + ((name != null) ? "connection '" + name + "'" : "the channel"), ex);
-		}
+		return this.connections.open(attachment, IOException.class,
+				(ex) -> new IOException("cannot open " + ((name != null) ? "connection '" + name + "'" : "the channel"),
+						ex));
 	}
 
 	private static Set<OpenOption> writeOptions(OpenOption... options) {

@@ -95,15 +95,8 @@ public final class HaSockets {
 		if (options.settings() != null) {
 			attachment.settings(options.settings());
 		}
-		try {
-			return this.connections.open(attachment);
-		}
-		catch (IOException | RuntimeException ex) {
-			throw ex;
-		}
-		catch (Exception ex) {
-			throw new IllegalStateException("connection '" + name + "': connecting failed unexpectedly", ex);
-		}
+		return this.connections.open(attachment, IOException.class,
+				(ex) -> new IOException("connection '" + name + "': connecting failed", ex));
 	}
 
 	/**

@@ -136,17 +136,11 @@ public final class HaDataSource implements DataSource {
 			.classifier(CLASSIFIER)
 			.idempotentWhen((method, args) -> idempotent(journal, this.retransmit, method, args))
 			.outcomeUnknown(HaDataSource::outcomeUnknown);
-		try {
-			Connection connection = this.connections.open(attachment);
-			haConnection.set(connection);
-			return connection;
-		}
-		catch (SQLException | RuntimeException ex) {
-			throw ex;
-		}
-		catch (Exception ex) {
-			throw new SQLException("cannot open an HA connection of data source '" + this.name + "'", "08001", ex);
-		}
+		Connection connection = this.connections.open(attachment, SQLException.class,
+				(ex) -> new SQLException("cannot open an HA connection of data source '" + this.name + "'", "08001",
+						ex));
+		haConnection.set(connection);
+		return connection;
 	}
 
 	/**
