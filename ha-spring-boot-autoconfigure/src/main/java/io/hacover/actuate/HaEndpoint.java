@@ -70,8 +70,7 @@ public class HaEndpoint {
 	 */
 	@ReadOperation
 	public ConnectionsDescriptor connections() {
-		return new ConnectionsDescriptor(
-				this.connections.connections().stream().map(ConnectionDescriptor::of).toList());
+		return new ConnectionsDescriptor(this.connections.connections().stream().map(this::describe).toList());
 	}
 
 	/**
@@ -81,7 +80,7 @@ public class HaEndpoint {
 	 */
 	@ReadOperation
 	public @Nullable ConnectionDescriptor connection(@Selector String name) {
-		return this.connections.find(name).map(ConnectionDescriptor::of).orElse(null);
+		return this.connections.find(name).map(this::describe).orElse(null);
 	}
 
 	/**
@@ -121,7 +120,7 @@ public class HaEndpoint {
 				throw invalid("connection '" + name + "': unknown action '" + action + "'; use one of " + ACTIONS);
 		};
 		change.accept(control);
-		return ConnectionDescriptor.of(control.info());
+		return describe(control.info());
 	}
 
 	private Consumer<ConnectionControl> replacing(String name, @Nullable String recovery) {
@@ -156,6 +155,17 @@ public class HaEndpoint {
 				control.limitConsecutiveFailures(maxConsecutiveFailures);
 			}
 		};
+	}
+
+	/**
+	 * Shows a connection; its recovery is a bean when a recovery bean has the name its
+	 * description gives (a function looked up by bean name describes itself so).
+	 */
+	private ConnectionDescriptor describe(ConnectionInfo info) {
+		String recovery = info.recovery();
+		boolean bean = this.beanFactory.containsBean(recovery)
+				&& this.beanFactory.isTypeMatch(recovery, RecoveryFunction.class);
+		return ConnectionDescriptor.of(info, bean ? recovery : null);
 	}
 
 	private List<String> recoveryBeans() {
@@ -199,12 +209,11 @@ public class HaEndpoint {
 			@Nullable FailureDescriptor lastFailure,
 			@Nullable RecoveryDescriptor lastRecovery) implements OperationResponseBody {
 
-		static ConnectionDescriptor of(ConnectionInfo info) {
-			String bean = (info.recovery() instanceof BeanNameRecoveryFunction<?> named) ? named.beanName() : null;
+		static ConnectionDescriptor of(ConnectionInfo info, @Nullable String recoveryBean) {
 			return new ConnectionDescriptor(info.name(), info.kind(), info.type().getName(), info.state().name(),
-					(bean != null) ? bean : describe(info.recovery()), bean, info.references() - 1,
-					new Counters(info.recoveriesSucceeded(), info.recoveriesFailed(), info.retransmissions(),
-							info.consecutiveFailures()),
+					info.recovery(), recoveryBean, info.references() - 1,
+					new Counters(info.recoveriesSucceeded(), info.recoveriesFailed(), info.attempts(),
+							info.attemptsFailed(), info.retransmissions(), info.consecutiveFailures()),
 					new Limits(info.maxRecoveries(), info.maxConsecutiveFailures()),
 					(info.lastFailure() != null) ? new FailureDescriptor(info.lastFailure().time(),
 							info.lastFailure().type(), info.lastFailure().message()) : null,
@@ -212,35 +221,30 @@ public class HaEndpoint {
 							info.lastRecovery().duration().toMillis()) : null);
 		}
 
-		private static String describe(RecoveryFunction<?> recovery) {
-			String type = recovery.getClass().getName();
-			int lambda = type.indexOf("$$Lambda");
-			if (lambda > 0) {
-				return "function in " + type.substring(0, lambda);
-			}
-			return recovery.toString().startsWith(type + "@") ? type : recovery.toString();
-		}
-
 	}
 
 	/**
 	 * The counters of a connection (H18).
 	 *
-	 * @param recoveriesSucceeded calls of the recovery function that returned a resource
-	 * @param recoveriesFailed calls of the recovery function that failed or gave up
+	 * @param recoveriesSucceeded recoveries (one per outage) that returned a resource
+	 * @param recoveriesFailed recoveries that gave up
+	 * @param attempts calls of the recovery function, the count {@code maxRecoveries}
+	 * limits
+	 * @param attemptsFailed calls of the recovery function that failed
 	 * @param retransmissions operations issued again after a recovery
-	 * @param consecutiveFailures failed calls since the last success
+	 * @param consecutiveFailures failed calls since the last success, the count
+	 * {@code maxConsecutiveFailures} limits
 	 */
-	public record Counters(long recoveriesSucceeded, long recoveriesFailed, long retransmissions,
-			long consecutiveFailures) {
+	public record Counters(long recoveriesSucceeded, long recoveriesFailed, long attempts, long attemptsFailed,
+			long retransmissions, long consecutiveFailures) {
 
 	}
 
 	/**
 	 * The limits of a connection, -1 for none (H15, H16).
 	 *
-	 * @param maxRecoveries the limit on calls of the recovery function
-	 * @param maxConsecutiveFailures the limit on failed calls in a row
+	 * @param maxRecoveries the limit on calls of the recovery function (attempts, H15)
+	 * @param maxConsecutiveFailures the limit on failed calls in a row (H16)
 	 */
 	public record Limits(long maxRecoveries, long maxConsecutiveFailures) {
 

@@ -29,11 +29,11 @@ import org.springframework.util.Assert;
  * or it is detached, suspended or closed.
  * <p>
  * Details: {@code connections}, a map from each connection's name to its {@code kind},
- * {@code state}, {@code recoveriesSucceeded}, {@code recoveriesFailed} and, once it has
- * had one, {@code lastFailure} ({@code time}, {@code type}, {@code message}); when
- * {@code DOWN}, also {@code failed}, the names of the failed connections. Failure
- * messages are the ones the engine keeps, with credentials masked (H18); nothing else
- * from an error is shown.
+ * {@code state}, {@code recoveriesSucceeded}, {@code recoveriesFailed},
+ * {@code attemptsFailed} and, once it has had one, {@code lastFailure} ({@code time},
+ * {@code type}, {@code message}); when {@code DOWN}, also {@code failed}, the names of
+ * the failed connections. Failure messages are the ones the engine keeps, with
+ * credentials masked (H18); nothing else from an error is shown.
  *
  * @see HaConnections#connections()
  */
@@ -76,6 +76,7 @@ public class HaHealthIndicator extends AbstractHealthIndicator {
 		connection.put("state", info.state());
 		connection.put("recoveriesSucceeded", info.recoveriesSucceeded());
 		connection.put("recoveriesFailed", info.recoveriesFailed());
+		connection.put("attemptsFailed", info.attemptsFailed());
 		ConnectionInfo.Failure lastFailure = info.lastFailure();
 		if (lastFailure != null) {
 			Map<String, Object> failure = new LinkedHashMap<>();

@@ -33,14 +33,19 @@ import org.springframework.util.Assert;
  * (the state's name in lower case), whose value is the number of connections in that
  * state, read from {@link HaConnections#connections()} when the registry asks. Closed
  * connections leave the table, so the {@code closed} gauge is always 0.</li>
- * <li>{@code ha.recoveries}: a counter per connection and outcome, tags
- * {@code connection} and {@code outcome}: {@code success} counts each
+ * <li>{@code ha.recoveries}: a counter of recoveries (one per outage, H36) per connection
+ * and outcome, tags {@code connection} and {@code outcome}: {@code success} counts each
  * {@link HaEvent.Kind#RECOVERED RECOVERED} event, {@code failure} each
- * {@link HaEvent.Kind#ATTEMPT_FAILED ATTEMPT_FAILED} event, so that they equal
+ * {@link HaEvent.Kind#GAVE_UP GAVE_UP} event, so that they equal
  * {@link ConnectionInfo#recoveriesSucceeded()} and
- * {@link ConnectionInfo#recoveriesFailed()} counted since the binding. Counters are
- * monotonic: {@link ConnectionControl#resetRecoveries()} sets the connection's own counts
- * to zero but leaves these counters as they are.</li>
+ * {@link ConnectionInfo#recoveriesFailed()} counted since the binding.</li>
+ * <li>{@code ha.recovery.attempts}: a counter of calls of the recovery function per
+ * connection and outcome: {@code success} counts each {@code RECOVERED} event (a recovery
+ * ends with one successful call), {@code failure} each {@link HaEvent.Kind#ATTEMPT_FAILED
+ * ATTEMPT_FAILED} event, so that they add up to {@link ConnectionInfo#attempts()} and the
+ * failures equal {@link ConnectionInfo#attemptsFailed()} counted since the binding.</li>
+ * <li>Counters are monotonic: {@link ConnectionControl#resetRecoveries()} sets the
+ * connection's own counts to zero but leaves these counters as they are.</li>
  * <li>{@code ha.recovery.duration}: a timer per connection and outcome, tags
  * {@code connection} and {@code outcome} ({@code recovered}, {@code gave-up} or
  * {@code interrupted}), recording {@link HaEvent#duration()} of the event that ends each
@@ -129,13 +134,18 @@ public final class HaMetrics implements MeterBinder {
 			String name = event.connection();
 			switch (event.kind()) {
 				case ATTACHED -> attached(name);
-				case ATTEMPT_FAILED -> metersOf(name).failures.increment();
+				case ATTEMPT_FAILED -> metersOf(name).attemptsFailed.increment();
 				case RECOVERED -> {
 					ConnectionMeters meters = metersOf(name);
 					meters.successes.increment();
+					meters.attemptsSucceeded.increment();
 					meters.duration("recovered").record(event.duration());
 				}
-				case GAVE_UP -> metersOf(name).duration("gave-up").record(event.duration());
+				case GAVE_UP -> {
+					ConnectionMeters meters = metersOf(name);
+					meters.failures.increment();
+					meters.duration("gave-up").record(event.duration());
+				}
 				case INTERRUPTED -> metersOf(name).duration("interrupted").record(event.duration());
 				case RETRANSMITTED -> metersOf(name).retransmissions.increment();
 				case CLOSED -> closed(name);
@@ -179,6 +189,10 @@ public final class HaMetrics implements MeterBinder {
 
 		private final Counter failures;
 
+		private final Counter attemptsSucceeded;
+
+		private final Counter attemptsFailed;
+
 		private final Counter retransmissions;
 
 		private final Map<String, Timer> durations = new ConcurrentHashMap<>();
@@ -186,8 +200,18 @@ public final class HaMetrics implements MeterBinder {
 		ConnectionMeters(MeterRegistry registry, String connection) {
 			this.registry = registry;
 			this.connection = connection;
-			this.successes = recoveries("success");
-			this.failures = recoveries("failure");
+			this.successes = counter("ha.recoveries", "success", "recoveries",
+					"Recoveries of an HA connection, one per outage: success when it got a new resource, failure "
+							+ "when it gave up");
+			this.failures = counter("ha.recoveries", "failure", "recoveries",
+					"Recoveries of an HA connection, one per outage: success when it got a new resource, failure "
+							+ "when it gave up");
+			this.attemptsSucceeded = counter("ha.recovery.attempts", "success", "attempts",
+					"Calls of the recovery function of an HA connection: success when it returned a new resource, "
+							+ "failure when it failed or returned null");
+			this.attemptsFailed = counter("ha.recovery.attempts", "failure", "attempts",
+					"Calls of the recovery function of an HA connection: success when it returned a new resource, "
+							+ "failure when it failed or returned null");
 			this.retransmissions = Counter.builder("ha.retransmissions")
 				.tag(CONNECTION, connection)
 				.description("Operations issued again on an HA connection after a recovery")
@@ -195,12 +219,11 @@ public final class HaMetrics implements MeterBinder {
 				.register(registry);
 		}
 
-		private Counter recoveries(String outcome) {
-			return Counter.builder("ha.recoveries")
+		private Counter counter(String name, String outcome, String unit, String description) {
+			return Counter.builder(name)
 				.tags(CONNECTION, this.connection, OUTCOME, outcome)
-				.description("Calls of the recovery function of an HA connection: success when it returned "
-						+ "a new resource, failure when it failed or gave up")
-				.baseUnit("recoveries")
+				.description(description)
+				.baseUnit(unit)
 				.register(this.registry);
 		}
 
@@ -214,7 +237,8 @@ public final class HaMetrics implements MeterBinder {
 		}
 
 		List<Meter> all() {
-			List<Meter> all = new ArrayList<>(List.of(this.successes, this.failures, this.retransmissions));
+			List<Meter> all = new ArrayList<>(List.of(this.successes, this.failures, this.attemptsSucceeded,
+					this.attemptsFailed, this.retransmissions));
 			all.addAll(this.durations.values());
 			return all;
 		}

@@ -43,6 +43,15 @@ public final class BeanNameRecoveryFunction<T> implements RecoveryFunction<T> {
 		return ((RecoveryFunction<T>) this.beanFactory.getBean(this.beanName, RecoveryFunction.class)).recover(context);
 	}
 
+	/**
+	 * Returns the name of the recovery bean.
+	 * @return the bean's name
+	 */
+	@Override
+	public String description() {
+		return this.beanName;
+	}
+
 	@Override
 	public String toString() {
 		return "recovery bean '" + this.beanName + "'";

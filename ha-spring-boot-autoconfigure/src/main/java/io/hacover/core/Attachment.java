@@ -1,9 +1,8 @@
 package io.hacover.core;
 
-import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.BiPredicate;
+import java.util.function.Predicate;
 
 import org.springframework.util.Assert;
 
@@ -38,7 +37,9 @@ public final class Attachment<T> {
 
 	boolean replace;
 
-	BiPredicate<Method, Object[]> idempotent;
+	Predicate<Call> idempotent;
+
+	boolean waitForServer;
 
 	OutcomeTranslator outcomeTranslator;
 
@@ -149,10 +150,10 @@ public final class Attachment<T> {
 	 * {@link Idempotent}: for interfaces the application cannot annotate, such as JDBC's.
 	 * An operation for which this holds is re-issued after a recovery whatever the
 	 * retransmit policy (H14).
-	 * @param idempotent decides from the method and its arguments
+	 * @param idempotent decides from the call: its operation, resource and arguments
 	 * @return this attachment
 	 */
-	public Attachment<T> idempotentWhen(BiPredicate<Method, Object[]> idempotent) {
+	public Attachment<T> idempotentWhen(Predicate<Call> idempotent) {
 		this.idempotent = idempotent;
 		return this;
 	}
@@ -199,6 +200,18 @@ public final class Attachment<T> {
 	}
 
 	/**
+	 * Makes {@link HaConnections#open(Attachment)} wait out an outage: when opening fails
+	 * with a stale error, it is tried again as a recovery would be, spaced by the
+	 * connection's policy within its budget (H12), so that code asking for a connection
+	 * while its server restarts gets one when the server is back.
+	 * @return this attachment
+	 */
+	public Attachment<T> waitForServer() {
+		this.waitForServer = true;
+		return this;
+	}
+
+	/**
 	 * Asks for the replace option (H3): attaching an HA connection swaps its recovery
 	 * function and handle instead of failing.
 	 * @return this attachment
@@ -216,12 +229,11 @@ public final class Attachment<T> {
 
 		/**
 		 * Returns the error to throw instead of the engine's.
-		 * @param method the operation that was not re-issued
-		 * @param args its arguments
+		 * @param call the operation that was not re-issued
 		 * @param outcomeUnknown the engine's error, whose cause is the stale error
 		 * @return the error to throw
 		 */
-		Throwable translate(Method method, Object[] args, OutcomeUnknownException outcomeUnknown);
+		Throwable translate(Call call, OutcomeUnknownException outcomeUnknown);
 
 	}
 

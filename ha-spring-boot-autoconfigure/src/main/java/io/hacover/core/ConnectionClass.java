@@ -23,13 +23,14 @@ import org.springframework.core.SpringProperties;
  * <p>
  * Where it can, a class is generated for the list ({@link ConnectionClassWriter}) and
  * defined as a hidden class next to the engine: each of its methods reads the record's
- * current resource (one volatile read) and calls it directly, and only a throwable leaves
- * that path. Its calls neither box nor allocate. That takes interfaces the engine's class
- * loader sees, public (or package-private in {@code io.hacover.core}), not sealed, whose
- * methods are declared in such interfaces and use only types the engine's class loader
- * sees. For any other list, in a native image, or when the Spring property
- * {@value #JDK_PROXIES_PROPERTY} is {@code true}, the class is a JDK dynamic proxy class
- * whose invocation handler is the {@link ConnectionProxy}.
+ * current resource (two volatile reads: the duplicate's closed flag and the record's
+ * resource) and calls it directly, and only a throwable leaves that path. Its calls
+ * neither box nor allocate. That takes interfaces the engine's class loader sees, public
+ * (or package-private in {@code io.hacover.core}), not sealed, whose methods are declared
+ * in such interfaces and use only types the engine's class loader sees. For any other
+ * list, in a native image, or when the Spring property {@value #JDK_PROXIES_PROPERTY} is
+ * {@code true}, the class is a JDK dynamic proxy class whose invocation handler is the
+ * {@link ConnectionProxy}.
  * <p>
  * Classes are kept per list of interfaces when the engine's class loader sees them all,
  * so that the table never holds on to the classes of another class loader.

@@ -17,7 +17,7 @@ import org.springframework.asm.Type;
  * <pre class="code">
  * public R m(A a, B b) {
  *     ConnectionProxy handle = this.handle;
- *     Current current = handle.enter();              // one volatile read; null if closed
+ *     Current current = handle.enter();              // two volatile reads; null if closed
  *     if (current != null) {
  *         I resource = (I) current.resource();
  *         R result;

@@ -72,7 +72,7 @@ public final class ConnectionControl {
 	 */
 	public ConnectionControl limitRecoveries(long max) {
 		requireLimit(max, "max-recoveries");
-		return apply("limit recoveries", () -> this.record.limitRecoveries(max));
+		return apply("limit recoveries", () -> this.record.counters.limitAttempts(max));
 	}
 
 	/**
@@ -83,7 +83,7 @@ public final class ConnectionControl {
 	 */
 	public ConnectionControl limitConsecutiveFailures(long max) {
 		requireLimit(max, "max-consecutive-failures");
-		return apply("limit consecutive failures", () -> this.record.limitConsecutiveFailures(max));
+		return apply("limit consecutive failures", () -> this.record.counters.limitConsecutiveFailures(max));
 	}
 
 	/**
@@ -103,20 +103,20 @@ public final class ConnectionControl {
 	}
 
 	/**
-	 * Resets to zero the count of recoveries (succeeded and failed) that
-	 * {@link #limitRecoveries(long)} limits (H17).
+	 * Resets to zero the count of calls of the recovery function that
+	 * {@link #limitRecoveries(long)} limits, and the counts of recoveries with it (H17).
 	 * @return this control
 	 */
 	public ConnectionControl resetRecoveries() {
-		return apply("reset recoveries", this.record::resetRecoveries);
+		return apply("reset recoveries", this.record.counters::resetAttempts);
 	}
 
 	/**
-	 * Resets to zero the count of consecutive failed recoveries (H17).
+	 * Resets to zero the count of failed calls of the recovery function in a row (H17).
 	 * @return this control
 	 */
 	public ConnectionControl resetConsecutiveFailures() {
-		return apply("reset consecutive failures", this.record::resetConsecutiveFailures);
+		return apply("reset consecutive failures", this.record.counters::resetConsecutiveFailures);
 	}
 
 	/**

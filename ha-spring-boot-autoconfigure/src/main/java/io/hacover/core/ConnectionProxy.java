@@ -65,10 +65,9 @@ final class ConnectionProxy<T> implements InvocationHandler {
 		if (!this.type.publicInterfaces) {
 			method.setAccessible(true);
 		}
-		Object result = this.record.invoke(method, args);
 		// A fluent method that returns its receiver (SeekableByteChannel.position(long))
-		// must hand out the HA connection, never the resource behind it (H10, H25).
-		return (result != null && result == this.record.resource()) ? proxy : result;
+		// hands out the HA connection, never the resource behind it (H10, H25).
+		return this.record.reissue.invoke(proxy, method, args);
 	}
 
 	/**
@@ -94,14 +93,12 @@ final class ConnectionProxy<T> implements InvocationHandler {
 	 */
 	Object failed(Object proxy, int index, ConnectionRecord.Current<T> issuedOn, Object[] args, Throwable error)
 			throws Throwable {
-		Object result;
 		try {
-			result = this.record.afterFailure(this.type.method(index), args, issuedOn, error);
+			return this.record.reissue.afterFailure(proxy, this.type.method(index), args, issuedOn, error);
 		}
 		catch (Throwable ex) {
 			throw this.type.declared(index, ex);
 		}
-		return (result != null && result == this.record.resource()) ? proxy : result;
 	}
 
 	/**

@@ -1,26 +1,24 @@
 package io.hacover.core;
 
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.TimeUnit;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.BiPredicate;
 import java.util.function.Supplier;
-
-import org.springframework.util.backoff.BackOffExecution;
 
 /**
  * The bookkeeping of one HA connection, shared by all its duplicates (H25): the current
- * resource, the recovery function and handle, the settings and limits, the counters and
- * the state. Runs the single-flight recovery (H19).
+ * resource, the recovery function and handle, the settings and the state, with its
+ * {@link RecoveryCounters}. Starts the single-flight {@link RecoveryRun} after a stale
+ * error (H19) and installs what it returns.
  * <p>
- * The happy path reads one volatile field ({@link #current}) and calls the resource; the
- * lock is taken only after a stale error and by the control operations. No monitor is
- * ever held while calling out (H24).
+ * The happy path reads one volatile field of the record ({@link #current}), besides the
+ * duplicate's closed flag, and calls the resource. The record's lock guards the state's
+ * transitions only: it is never held while calling out, to the resource, the recovery
+ * function or a listener (H24, H32). A recovery in progress is a {@link RecoveryRun},
+ * whose leader holds its gate; callers and control operations wait on that gate, at most
+ * until the run's budget and grace end (H28).
  *
  * @param <T> the type of the resource
  */
@@ -32,27 +30,24 @@ final class ConnectionRecord<T> {
 
 	final Class<T> type;
 
+	final RecoveryCounters counters;
+
+	private final List<Class<?>> interfaces;
+
 	private final HaConnections table;
+
+	/**
+	 * Issues and re-issues the operations of the connection's HA connections.
+	 */
+	final Reissue<T> reissue;
 
 	private final Opener<T> opener;
 
 	private final StaleConnectionClassifier classifier;
 
-	private final BiPredicate<Method, Object[]> idempotent;
-
-	private final Attachment.OutcomeTranslator outcomeTranslator;
-
 	private final ReentrantLock lock = new ReentrantLock();
 
 	private final AtomicInteger references = new AtomicInteger(1);
-
-	private final AtomicLong succeeded = new AtomicLong();
-
-	private final AtomicLong failed = new AtomicLong();
-
-	private final AtomicLong retransmitted = new AtomicLong();
-
-	private final AtomicLong consecutiveFailures = new AtomicLong();
 
 	private volatile Current<T> current;
 
@@ -62,37 +57,29 @@ final class ConnectionRecord<T> {
 
 	private volatile ConnectionSettings settings;
 
-	private volatile long maxRecoveries;
-
-	private volatile long maxConsecutiveFailures;
-
 	private volatile ConnectionState state = ConnectionState.ATTACHED;
+
+	private volatile RecoveryRun<T> running;
 
 	private ConnectionState stateBeforeSuspend = ConnectionState.ATTACHED;
 
-	private volatile GiveUp lastGiveUp;
+	private GiveUp lastGiveUp;
 
-	private volatile ConnectionInfo.Failure lastFailure;
-
-	private volatile ConnectionInfo.Recovery lastRecovery;
-
-	ConnectionRecord(HaConnections table, String name, Attachment<T> attachment, T resource,
+	ConnectionRecord(HaConnections table, String name, Attachment<T> attachment, List<Class<?>> interfaces, T resource,
 			RecoveryFunction<T> recovery, ConnectionSettings settings, StaleConnectionClassifier classifier) {
 		this.table = table;
 		this.name = name;
 		this.kind = attachment.kind;
 		this.type = attachment.type;
+		this.interfaces = List.copyOf(interfaces);
 		this.opener = attachment.opener;
 		this.classifier = classifier;
-		this.idempotent = (attachment.idempotent != null) ? attachment.idempotent : (method, args) -> false;
-		this.outcomeTranslator = (attachment.outcomeTranslator != null) ? attachment.outcomeTranslator
-				: (method, args, outcomeUnknown) -> outcomeUnknown;
+		this.reissue = new Reissue<>(this, classifier, attachment);
 		this.current = new Current<>(resource, 0);
 		this.recovery = recovery;
 		this.handle = attachment.handle;
 		this.settings = settings;
-		this.maxRecoveries = settings.maxRecoveries();
-		this.maxConsecutiveFailures = settings.maxConsecutiveFailures();
+		this.counters = new RecoveryCounters(settings.maxRecoveries(), settings.maxConsecutiveFailures());
 	}
 
 	boolean isIn(HaConnections table) {
@@ -108,74 +95,16 @@ final class ConnectionRecord<T> {
 	}
 
 	/**
-	 * Returns the resource in use with its generation: the one volatile read of the happy
-	 * path.
+	 * Returns the resource in use with its generation: with the duplicate's closed flag,
+	 * one of the two volatile reads of the happy path.
 	 */
 	Current<T> current() {
 		return this.current;
 	}
 
-	/**
-	 * Issues an operation on the current resource, recovering and re-issuing it after a
-	 * stale error (H8, H10, H13, H14).
-	 */
-	Object invoke(Method method, Object[] args) throws Throwable {
-		Current<T> issuedOn = this.current;
-		try {
-			return method.invoke(issuedOn.resource, args);
-		}
-		catch (InvocationTargetException ex) {
-			return afterFailure(method, args, issuedOn, ex.getCause());
-		}
-	}
-
-	/**
-	 * Handles the error an operation issued on {@code failedOn} threw: rethrows it if it
-	 * is not stale, else recovers and re-issues the operation as the retransmit policy
-	 * allows (H8, H10, H13, H14).
-	 * @return what the re-issued operation returned
-	 */
-	Object afterFailure(Method method, Object[] args, Current<T> failedOn, Throwable error) throws Throwable {
-		Current<T> issuedOn = failedOn;
-		Throwable failure = error;
-		for (int reissues = 0;; reissues++) {
-			if (!recoveryEnabled() || !this.classifier.isStale(failure)) {
-				throw failure;
-			}
-			issuedOn = recover(issuedOn, failure);
-			if (!mayRetransmit(method, args)) {
-				throw this.outcomeTranslator.translate(method, args,
-						new OutcomeUnknownException(this.name, describe(method), failure));
-			}
-			int limit = this.settings.maxRetransmissions();
-			if (reissues >= limit) {
-				failure.addSuppressed(new RecoveryFailedException(this.name, 0,
-						"the connection is recovered, but " + "operation " + describe(method)
-								+ " was already re-issued " + limit
-								+ " times and failed stale each time; giving up on this call",
-						null));
-				throw failure;
-			}
-			this.retransmitted.incrementAndGet();
-			this.table.publish(HaEvent.of(HaEvent.Kind.RETRANSMITTED, this.name));
-			try {
-				return method.invoke(issuedOn.resource, args);
-			}
-			catch (InvocationTargetException ex) {
-				failure = ex.getCause();
-			}
-		}
-	}
-
-	private boolean recoveryEnabled() {
+	boolean recoveryEnabled() {
 		ConnectionState now = this.state;
 		return now == ConnectionState.ATTACHED || now == ConnectionState.RECOVERING || now == ConnectionState.FAILED;
-	}
-
-	private boolean mayRetransmit(Method method, Object[] args) {
-		RetransmitPolicy policy = this.settings.retransmit();
-		return policy == RetransmitPolicy.ALWAYS || method.isAnnotationPresent(Idempotent.class)
-				|| this.idempotent.test(method, args);
 	}
 
 	/**
@@ -185,192 +114,238 @@ final class ConnectionRecord<T> {
 	 * @throws Throwable the cause, with the reason of the give-up attached as suppressed
 	 * (H11)
 	 */
-	private Current<T> recover(Current<T> failedOn, Throwable cause) throws Throwable {
-		if (this.lock.isHeldByCurrentThread()) {
-			// A stale error on this connection from inside its own recovery function
-			// (H21).
+	Current<T> recover(Current<T> failedOn, Throwable cause) throws Throwable {
+		if (Thread.currentThread().isInterrupted()) {
+			// H23: an interrupted thread starts no recovery and waits for none.
 			throw cause;
 		}
 		long failedAt = System.nanoTime();
-		try {
-			this.lock.lockInterruptibly();
+		for (;;) {
+			RecoveryRun<T> run;
+			boolean lead = false;
+			this.lock.lock();
+			try {
+				Current<T> now = this.current;
+				if (now != failedOn) {
+					return now;
+				}
+				GiveUp giveUp = this.lastGiveUp;
+				if (giveUp != null && giveUp.failedOn == failedOn && giveUp.endedAt - failedAt >= 0) {
+					// This thread waited for a recovery that gave up: it shares its
+					// outcome.
+					cause.addSuppressed(giveUp.reason);
+					throw cause;
+				}
+				if (!recoveryEnabled()) {
+					throw cause;
+				}
+				run = this.running;
+				if (run == null) {
+					run = start(cause, failedAt);
+					lead = true;
+				}
+				else if (run.leader == Thread.currentThread()) {
+					// A stale error on this connection from inside its own recovery
+					// (H21).
+					throw cause;
+				}
+			}
+			finally {
+				this.lock.unlock();
+			}
+			if (lead) {
+				return lead(run, failedOn, cause);
+			}
+			try {
+				run.awaitEnd();
+			}
+			catch (InterruptedException ex) {
+				// H23: the wait ends, the flag is kept, nothing is counted.
+				Thread.currentThread().interrupt();
+				throw cause;
+			}
 		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
+	}
+
+	/**
+	 * Starts a run led by this thread; the lock is held.
+	 */
+	private RecoveryRun<T> start(Throwable cause, long failedAt) {
+		RecoveryRun<T> run = new RecoveryRun<>(this.name, this.settings.policy(), this.classifier, failedAt);
+		run.gate.lock();
+		this.running = run;
+		this.counters.recoveryStarted(cause);
+		return run;
+	}
+
+	private Current<T> lead(RecoveryRun<T> run, Current<T> failedOn, Throwable cause) throws Throwable {
+		ConnectionState before;
+		HaEvent ended;
+		Current<T> next = null;
+		try {
+			this.lock.lock();
+			try {
+				before = this.state;
+				this.state = ConnectionState.RECOVERING;
+			}
+			finally {
+				this.lock.unlock();
+			}
+			publish(HaEvent.Kind.RECOVERY_STARTED, 0, cause, Duration.ZERO);
+			RecoveryRun.Outcome outcome = run.run((attempt) -> attempt(failedOn, cause, attempt), tally(run),
+					() -> abandon(run, failedOn, cause));
+			Duration took = Duration.ofNanos(System.nanoTime() - run.started);
+			this.lock.lock();
+			try {
+				if (this.running != run) {
+					// The watchdog gave up on this run at the end of its grace (H28).
+					Closeables.closeQuietly((outcome == RecoveryRun.Outcome.RECOVERED) ? run.resource() : null);
+					throw cause;
+				}
+				this.running = null;
+				switch (outcome) {
+					case RECOVERED -> {
+						next = new Current<>(run.resource(), failedOn.generation + 1);
+						this.current = next;
+						this.state = ConnectionState.ATTACHED;
+						this.counters.recovered(took);
+						ended = new HaEvent(HaEvent.Kind.RECOVERED, this.name, Instant.now(), run.attempts(), null,
+								took);
+					}
+					case GAVE_UP -> {
+						giveUp(failedOn, cause, run.reason());
+						ended = new HaEvent(HaEvent.Kind.GAVE_UP, this.name, Instant.now(), run.attempts(), cause,
+								took);
+					}
+					default -> {
+						this.state = before;
+						ended = new HaEvent(HaEvent.Kind.INTERRUPTED, this.name, Instant.now(), 0, cause, took);
+					}
+				}
+			}
+			finally {
+				this.lock.unlock();
+			}
+		}
+		finally {
+			run.gate.unlock();
+		}
+		this.table.publish(ended);
+		if (next == null) {
 			throw cause;
 		}
+		return next;
+	}
+
+	/**
+	 * One attempt: calls the recovery function and checks what it returns (H29).
+	 */
+	private T attempt(Current<T> failedOn, Throwable cause, int attempt) throws Exception {
+		T fresh = this.recovery.recover(new AttemptContext<>(this, failedOn.resource, cause, attempt));
+		if (fresh == null) {
+			return null;
+		}
+		for (Class<?> required : this.interfaces) {
+			if (!required.isInstance(fresh)) {
+				throw new RecoveryFailedException(this.name, attempt,
+						"the recovery function returned a " + fresh.getClass().getName() + ", which is not a "
+								+ required.getName() + "; it must return a resource of the connection's type",
+						null);
+			}
+		}
+		ConnectionProxy<?> returned = ConnectionProxy.of(fresh);
+		if (returned != null && returned.record == this) {
+			throw new RecoveryFailedException(this.name, attempt,
+					"the recovery function returned the HA connection itself (or a duplicate of it) instead of a "
+							+ "resource to put behind it; return a new resource, for example context.reopen()",
+					null);
+		}
+		return fresh;
+	}
+
+	private RecoveryRun.Tally tally(RecoveryRun<T> run) {
+		return new RecoveryRun.Tally() {
+
+			@Override
+			public String refusal() {
+				return ConnectionRecord.this.counters.refusal();
+			}
+
+			@Override
+			public void attemptFailed(int attempt, Throwable failure) {
+				if (ConnectionRecord.this.running == run) {
+					ConnectionRecord.this.counters.attemptFailed();
+					publish(HaEvent.Kind.ATTEMPT_FAILED, attempt, failure, Duration.ZERO);
+				}
+			}
+
+		};
+	}
+
+	/**
+	 * Gives up on a run still going at the end of its budget and grace (H28), on the
+	 * watchdog's thread or a waiter's: waiters and control operations go on, and the
+	 * leader, when its function returns, finds the run abandoned.
+	 */
+	private void abandon(RecoveryRun<T> run, Current<T> failedOn, Throwable cause) {
+		RecoveryFailedException overdue = run.overdue();
+		this.lock.lock();
 		try {
-			Current<T> now = this.current;
-			if (now != failedOn) {
-				return now;
+			if (this.running != run) {
+				return;
 			}
-			GiveUp giveUp = this.lastGiveUp;
-			if (giveUp != null && giveUp.failedOn == failedOn && giveUp.endedAt - failedAt >= 0) {
-				// This thread waited for a recovery that gave up: it shares its outcome.
-				cause.addSuppressed(giveUp.reason);
-				throw cause;
-			}
-			if (!recoveryEnabled()) {
-				throw cause;
-			}
-			return runRecovery(failedOn, cause);
+			this.running = null;
+			giveUp(failedOn, cause, overdue);
 		}
 		finally {
 			this.lock.unlock();
 		}
+		this.table.publish(new HaEvent(HaEvent.Kind.GAVE_UP, this.name, Instant.now(), run.attempts(), cause,
+				Duration.ofNanos(System.nanoTime() - run.started)));
 	}
 
-	private Current<T> runRecovery(Current<T> failedOn, Throwable cause) throws Throwable {
-		long started = System.nanoTime();
-		ConnectionState before = this.state;
-		this.state = ConnectionState.RECOVERING;
-		this.lastFailure = new ConnectionInfo.Failure(Instant.now(), cause.getClass().getName(),
-				CredentialMasker.mask(cause.getMessage()));
-		publish(HaEvent.Kind.RECOVERY_STARTED, 0, cause, Duration.ZERO);
-		try {
-			return recoveryAttempts(failedOn, cause, started, before);
-		}
-		catch (Throwable ex) {
-			if (ex == cause) {
-				throw ex;
-			}
-			// Only a failing policy gets here: the attempts catch what the function
-			// throws.
-			throw giveUp(failedOn, cause, started,
-					new RecoveryFailedException(this.name, 0, "the recovery policy failed: " + ex, ex));
-		}
-	}
-
-	private Current<T> recoveryAttempts(Current<T> failedOn, Throwable cause, long started, ConnectionState before)
-			throws Throwable {
-		RecoveryPolicy policy = this.settings.policy();
-		long deadline = started + policy.budget().toNanos();
-		BackOffExecution spacing = policy.start();
-		Throwable lastError = null;
-		for (int attempt = 1;; attempt++) {
-			String refusal = limitReached();
-			if (refusal != null) {
-				throw giveUp(failedOn, cause, started,
-						new RecoveryFailedException(this.name, attempt - 1, refusal, lastError));
-			}
-			T fresh = null;
-			Throwable attemptError = null;
-			try {
-				fresh = this.recovery.recover(new Context(failedOn.resource, cause, attempt));
-			}
-			catch (Throwable ex) {
-				attemptError = ex;
-				if (ex instanceof InterruptedException) {
-					Thread.currentThread().interrupt();
-				}
-			}
-			if (fresh != null) {
-				return succeed(failedOn, fresh, started, attempt);
-			}
-			this.failed.incrementAndGet();
-			this.consecutiveFailures.incrementAndGet();
-			publish(HaEvent.Kind.ATTEMPT_FAILED, attempt, attemptError, Duration.ZERO);
-			if (attemptError == null) {
-				throw giveUp(failedOn, cause, started, new RecoveryFailedException(this.name, attempt,
-						"the recovery function gave up (returned null) at attempt " + attempt, lastError));
-			}
-			lastError = attemptError;
-			if (spacing instanceof RecoveryPolicy.FailureAware aware) {
-				aware.attemptFailed(lastError);
-			}
-			long delay = spacing.nextBackOff();
-			if (Thread.currentThread().isInterrupted()) {
-				throw interrupted(cause, before, started);
-			}
-			if (delay == BackOffExecution.STOP) {
-				throw giveUp(failedOn, cause, started,
-						new RecoveryFailedException(this.name, attempt, "recovery gave up after " + attempt
-								+ " attempts: the recovery policy " + policy + " allows no more", lastError));
-			}
-			long delayNanos = TimeUnit.MILLISECONDS.toNanos(delay);
-			if (System.nanoTime() + delayNanos - deadline > 0) {
-				throw giveUp(failedOn, cause, started,
-						new RecoveryFailedException(this.name, attempt,
-								"recovery gave up after " + attempt + " attempts in " + millisSince(started)
-										+ " ms: the next attempt would start beyond the budget of "
-										+ policy.budget().toMillis() + " ms",
-								lastError));
-			}
-			try {
-				TimeUnit.NANOSECONDS.sleep(delayNanos);
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-				throw interrupted(cause, before, started);
-			}
-		}
-	}
-
-	private String limitReached() {
-		long maxTotal = this.maxRecoveries;
-		if (maxTotal >= 0 && this.succeeded.get() + this.failed.get() >= maxTotal) {
-			return "the limit of " + maxTotal + " recoveries is reached; raise max-recoveries or reset the counters";
-		}
-		long maxInARow = this.maxConsecutiveFailures;
-		if (maxInARow >= 0 && this.consecutiveFailures.get() >= maxInARow) {
-			return "the limit of " + maxInARow
-					+ " consecutive failed recoveries is reached; raise max-consecutive-failures or reset the counters";
-		}
-		return null;
-	}
-
-	private Current<T> succeed(Current<T> failedOn, T fresh, long started, int attempt) {
-		Current<T> next = new Current<>(fresh, failedOn.generation + 1);
-		this.current = next;
-		this.succeeded.incrementAndGet();
-		this.consecutiveFailures.set(0);
-		Duration took = Duration.ofNanos(System.nanoTime() - started);
-		this.lastRecovery = new ConnectionInfo.Recovery(Instant.now(), took);
-		this.state = ConnectionState.ATTACHED;
-		publish(HaEvent.Kind.RECOVERED, attempt, null, took);
-		return next;
-	}
-
-	private Throwable giveUp(Current<T> failedOn, Throwable cause, long started, RecoveryFailedException reason) {
+	/**
+	 * Records a give-up; the lock is held.
+	 */
+	private void giveUp(Current<T> failedOn, Throwable cause, RecoveryFailedException reason) {
 		this.state = ConnectionState.FAILED;
 		this.lastGiveUp = new GiveUp(failedOn, System.nanoTime(), reason);
+		this.counters.gaveUp();
 		cause.addSuppressed(reason);
-		publish(HaEvent.Kind.GAVE_UP, reason.getAttempts(), cause, Duration.ofNanos(System.nanoTime() - started));
-		return cause;
-	}
-
-	private Throwable interrupted(Throwable cause, ConnectionState before, long started) {
-		this.state = before;
-		publish(HaEvent.Kind.INTERRUPTED, 0, cause, Duration.ofNanos(System.nanoTime() - started));
-		return cause;
-	}
-
-	private static long millisSince(long started) {
-		return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
 	}
 
 	private void publish(HaEvent.Kind kind, int attempt, Throwable cause, Duration duration) {
 		this.table.publish(new HaEvent(kind, this.name, Instant.now(), attempt, cause, duration));
 	}
 
-	private String describe(Method method) {
-		return this.type.getSimpleName() + "." + method.getName() + "()";
-	}
-
 	// Control operations (H3, H5, H7, H15 to H17, H22): they wait for a recovery in
-	// progress.
+	// progress, at most until its budget and grace end (H28).
 
 	<R> R locked(String operation, Supplier<R> action) {
-		if (this.lock.isHeldByCurrentThread()) {
-			throw new IllegalStateException("connection '" + this.name + "': cannot " + operation
-					+ " from inside its own recovery function, which would deadlock; do it after the recovery returns");
-		}
-		this.lock.lock();
-		try {
-			return action.get();
-		}
-		finally {
-			this.lock.unlock();
+		for (;;) {
+			RecoveryRun<T> run = this.running;
+			if (run != null && run.leader == Thread.currentThread()) {
+				throw new IllegalStateException("connection '" + this.name + "': cannot " + operation
+						+ " from inside its own recovery function, which would deadlock; do it after the recovery returns");
+			}
+			this.lock.lock();
+			try {
+				run = this.running;
+				if (run == null) {
+					return action.get();
+				}
+			}
+			finally {
+				this.lock.unlock();
+			}
+			try {
+				run.awaitEnd();
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				throw new IllegalStateException("connection '" + this.name + "': interrupted while waiting for its "
+						+ "recovery to end, so it did not " + operation, ex);
+			}
 		}
 	}
 
@@ -414,6 +389,14 @@ final class ConnectionRecord<T> {
 		return this.handle;
 	}
 
+	Opener<T> opener() {
+		return this.opener;
+	}
+
+	ConnectionSettings settings() {
+		return this.settings;
+	}
+
 	void detach() {
 		this.state = ConnectionState.DETACHED;
 	}
@@ -443,27 +426,9 @@ final class ConnectionRecord<T> {
 		}
 	}
 
-	void limitRecoveries(long max) {
-		this.maxRecoveries = max;
-	}
-
-	void limitConsecutiveFailures(long max) {
-		this.maxConsecutiveFailures = max;
-	}
-
-	void resetRecoveries() {
-		this.succeeded.set(0);
-		this.failed.set(0);
-	}
-
-	void resetConsecutiveFailures() {
-		this.consecutiveFailures.set(0);
-	}
-
 	ConnectionInfo info() {
-		return new ConnectionInfo(this.name, this.kind, this.type, this.recovery, this.state, this.references.get(),
-				this.succeeded.get(), this.failed.get(), this.retransmitted.get(), this.consecutiveFailures.get(),
-				this.maxRecoveries, this.maxConsecutiveFailures, this.lastFailure, this.lastRecovery);
+		return this.counters.info(this.name, this.kind, this.type, this.recovery.description(), this.state,
+				this.references.get());
 	}
 
 	/**
@@ -472,70 +437,20 @@ final class ConnectionRecord<T> {
 	 */
 	record Current<T>(T resource, long generation) {
 
+		/**
+		 * Returns what an operation issued on this resource returned, with the resource
+		 * itself (a fluent operation's receiver) mapped to the HA connection (H10, H25).
+		 */
+		Object map(Object result, Object connection) {
+			return (result != null && result == this.resource) ? connection : result;
+		}
+
 	}
 
 	/**
 	 * A recovery that gave up, shared with the callers that waited for it.
 	 */
 	private record GiveUp(Current<?> failedOn, long endedAt, RecoveryFailedException reason) {
-
-	}
-
-	private final class Context implements RecoveryContext<T> {
-
-		private final T failedResource;
-
-		private final Throwable cause;
-
-		private final int attempt;
-
-		Context(T failedResource, Throwable cause, int attempt) {
-			this.failedResource = failedResource;
-			this.cause = cause;
-			this.attempt = attempt;
-		}
-
-		@Override
-		public String name() {
-			return ConnectionRecord.this.name;
-		}
-
-		@Override
-		public Class<T> type() {
-			return ConnectionRecord.this.type;
-		}
-
-		@Override
-		public T failedResource() {
-			return this.failedResource;
-		}
-
-		@Override
-		public Object handle() {
-			return ConnectionRecord.this.handle;
-		}
-
-		@Override
-		public Throwable cause() {
-			return this.cause;
-		}
-
-		@Override
-		public int attempt() {
-			return this.attempt;
-		}
-
-		@Override
-		public T reopen() throws Exception {
-			Opener<T> reopener = ConnectionRecord.this.opener;
-			if (reopener == null) {
-				throw new IllegalStateException("connection '" + ConnectionRecord.this.name
-						+ "' was attached, not opened, so it cannot be reopened the same way; "
-						+ "return a new resource from the recovery function instead");
-			}
-			Closeables.closeQuietly(this.failedResource);
-			return reopener.open();
-		}
 
 	}
 

@@ -126,13 +126,25 @@ public final class HaConnections {
 					"cannot replace the recovery function of a " + attachment.resource.getClass().getName()
 							+ ": it is not an HA connection; attach it without " + "the replace option");
 		}
+		requireNotHaAware(attachment.resource);
+		return newConnection(attachment, attachment.resource);
+	}
+
+	/**
+	 * H2, H33: a resource gets one record at most.
+	 */
+	private void requireNotHaAware(Object resource) {
+		ConnectionProxy<?> existing = handleOf(resource);
+		if (existing != null) {
+			throw new IllegalStateException("the resource is the HA connection '" + existing.record.name
+					+ "'; use it as it is, or attach it with the replace option to change its recovery");
+		}
 		for (ConnectionRecord<?> record : this.records.values()) {
-			if (record.resource() == attachment.resource) {
+			if (record.resource() == resource) {
 				throw new IllegalStateException("the resource is already HA-aware as connection '" + record.name
 						+ "'; use that connection, or attach with the replace option to change its recovery");
 			}
 		}
-		return newConnection(attachment, attachment.resource);
 	}
 
 	/**
@@ -149,15 +161,34 @@ public final class HaConnections {
 	 */
 	public <T> T open(Attachment<T> attachment) throws Exception {
 		Assert.notNull(attachment.opener, "'attachment' must have an opener");
-		T resource = (attachment.resource != null) ? attachment.resource : attachment.opener.open();
+		if (attachment.resource != null) {
+			requireNotHaAware(attachment.resource);
+		}
+		T resource = (attachment.resource != null) ? attachment.resource : openFirst(attachment);
 		Assert.state(resource != null, "the opener returned null");
 		try {
+			requireNotHaAware(resource);
 			return newConnection(attachment, resource);
 		}
 		catch (RuntimeException | Error ex) {
-			Closeables.closeQuietly(resource);
+			if (handleOf(resource) == null) {
+				Closeables.closeQuietly(resource);
+			}
 			throw ex;
 		}
+	}
+
+	/**
+	 * Opens the first resource; with {@link Attachment#waitForServer()}, waiting out an
+	 * outage by the recovery loop ({@link WaitingOpener}).
+	 */
+	private <T> T openFirst(Attachment<T> attachment) throws Exception {
+		if (!attachment.waitForServer) {
+			return attachment.opener.open();
+		}
+		String name = StringUtils.hasText(attachment.name) ? attachment.name : attachment.type.getSimpleName();
+		return new WaitingOpener<>(attachment.opener, name, settingsOf(attachment).policy(), classifierOf(attachment))
+			.open();
 	}
 
 	/**
@@ -357,12 +388,17 @@ public final class HaConnections {
 		this.listeners.remove(listener);
 	}
 
+	/**
+	 * Tells every listener, on the calling thread, never under a record's lock; what a
+	 * listener throws, an {@link Error} included, is logged once and changes nothing else
+	 * (H32).
+	 */
 	void publish(HaEvent event) {
 		for (HaListener listener : this.listeners) {
 			try {
 				listener.onEvent(event);
 			}
-			catch (RuntimeException ex) {
+			catch (Throwable ex) {
 				logger.warn("HA listener " + listener + " failed on " + event.kind() + " of connection '"
 						+ event.connection() + "'", ex);
 			}
@@ -400,17 +436,25 @@ public final class HaConnections {
 		for (Class<?> type : interfaces) {
 			Assert.isInstanceOf(type, resource, "connection '" + name + "': the resource");
 		}
-		ConnectionSettings settings = (attachment.settings != null) ? attachment.settings : this.defaults;
-		StaleConnectionClassifier stale = (attachment.classifier != null) ? attachment.classifier : this.classifier;
-		ConnectionRecord<T> record = new ConnectionRecord<>(this, name, attachment, resource,
-				recoveryOf(attachment, name), settings, stale);
+		ConnectionRecord<T> record = new ConnectionRecord<>(this, name, attachment, interfaces, resource,
+				recoveryOf(attachment, name), settingsOf(attachment), classifierOf(attachment));
+		// H33: the HA connection is made before the record is registered, so that a
+		// failure leaves no trace.
+		T proxy = newProxy(record, interfaces.toArray(Class<?>[]::new));
 		if (this.records.putIfAbsent(name, record) != null) {
 			throw new IllegalStateException("an HA connection named '" + name + "' already exists; choose another "
 					+ "name or close that connection first");
 		}
-		T proxy = newProxy(record, interfaces.toArray(Class<?>[]::new));
 		record.publish(HaEvent.Kind.ATTACHED);
 		return proxy;
+	}
+
+	private ConnectionSettings settingsOf(Attachment<?> attachment) {
+		return (attachment.settings != null) ? attachment.settings : this.defaults;
+	}
+
+	private StaleConnectionClassifier classifierOf(Attachment<?> attachment) {
+		return (attachment.classifier != null) ? attachment.classifier : this.classifier;
 	}
 
 	private <T> RecoveryFunction<T> recoveryOf(Attachment<T> attachment, String name) {

@@ -78,25 +78,28 @@ public record HaEvent(Kind kind, String connection, Instant time, int attempt, T
 		/**
 		 * A call of the recovery function failed; {@link HaEvent#cause()} is its failure,
 		 * or {@code null} when the function gave up by returning {@code null}. Each one
-		 * counts in {@link ConnectionInfo#recoveriesFailed()}.
+		 * counts in {@link ConnectionInfo#attemptsFailed()}; an interrupted call is none
+		 * (H31).
 		 */
 		ATTEMPT_FAILED,
 
 		/**
-		 * A recovery returned a new resource. Each one counts in
+		 * A recovery returned a new resource, published once the new resource is
+		 * installed and the recovery has ended. Each one counts in
 		 * {@link ConnectionInfo#recoveriesSucceeded()}.
 		 */
 		RECOVERED,
 
 		/**
-		 * A recovery gave up; {@link HaEvent#cause()} is the stale error, with the reason
-		 * attached as suppressed.
+		 * A recovery gave up, published once it has ended; {@link HaEvent#cause()} is the
+		 * stale error, with the reason attached as suppressed. Each one counts in
+		 * {@link ConnectionInfo#recoveriesFailed()}.
 		 */
 		GAVE_UP,
 
 		/**
-		 * A recovery ended because its thread was interrupted; nothing was counted (H23).
-		 * Every {@link #RECOVERY_STARTED} is followed by exactly one of
+		 * A recovery ended because its thread was interrupted; nothing was counted (H23,
+		 * H31). Every {@link #RECOVERY_STARTED} is followed by exactly one of
 		 * {@link #RECOVERED}, {@link #GAVE_UP} or {@code INTERRUPTED}, on the same
 		 * thread.
 		 */

@@ -1,14 +1,12 @@
 package io.hacover.jdbc;
 
 import java.io.PrintWriter;
-import java.lang.reflect.Method;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.sql.SQLTransactionRollbackException;
 import java.sql.SQLTransientConnectionException;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Logger;
@@ -16,14 +14,13 @@ import java.util.logging.Logger;
 import javax.sql.DataSource;
 
 import io.hacover.core.Attachment;
+import io.hacover.core.Call;
 import io.hacover.core.ConnectionSettings;
 import io.hacover.core.HaConnections;
 import io.hacover.core.OutcomeUnknownException;
-import io.hacover.core.RecoveryPolicy;
 import io.hacover.core.RetransmitPolicy;
 
 import org.springframework.util.Assert;
-import org.springframework.util.backoff.BackOffExecution;
 
 /**
  * A {@link DataSource} whose connections are HA connections: when the database behind one
@@ -113,69 +110,47 @@ public final class HaDataSource implements DataSource {
 		return open(() -> this.target.getConnection(username, password));
 	}
 
+	/**
+	 * Opens an HA connection: the engine opens its first physical connection, waiting out
+	 * an outage as a recovery would, by the engine's own recovery loop within the
+	 * connection's budget (H12), so that code asking for a connection per call, such as
+	 * {@code JdbcTemplate}, survives a restart; a recovery opens the next one the same
+	 * way and applies the session state again (H27).
+	 */
 	private Connection open(PhysicalOpener physical) throws SQLException {
 		SessionJournal journal = new SessionJournal();
 		AtomicReference<Connection> haConnection = new AtomicReference<>();
-		Connection first = openWaitingOutAnOutage(physical);
-		Attachment<Connection> attachment = Attachment
-			.of(Connection.class, JdbcSession.of(first, journal, haConnection), () -> {
-				Connection fresh = physical.open();
-				try {
-					journal.replay(fresh);
-				}
-				catch (SQLException ex) {
-					fresh.close();
-					throw ex;
-				}
-				return JdbcSession.of(fresh, journal, haConnection);
-			})
+		Attachment<Connection> attachment = Attachment.opening(Connection.class, () -> {
+			Connection fresh = physical.open();
+			try {
+				journal.replay(fresh);
+			}
+			catch (SQLException ex) {
+				fresh.close();
+				throw ex;
+			}
+			return JdbcSession.of(fresh, journal, haConnection);
+		})
 			.name(this.name + "-" + this.opened.incrementAndGet())
 			.kind("jdbc")
 			.alsoImplementing(StatementHost.class)
 			.settings(this.settings)
 			.classifier(CLASSIFIER)
-			.idempotentWhen((method, args) -> idempotent(journal, this.retransmit, method, args))
+			.waitForServer()
+			.idempotentWhen((call) -> idempotent(journal, this.retransmit, call))
 			.outcomeUnknown(HaDataSource::outcomeUnknown);
-		Connection connection = this.connections.open(attachment, SQLException.class,
-				(ex) -> new SQLException("cannot open an HA connection of data source '" + this.name + "'", "08001",
-						ex));
+		Connection connection;
+		try {
+			connection = this.connections.open(attachment);
+		}
+		catch (SQLException | RuntimeException ex) {
+			throw ex;
+		}
+		catch (Exception ex) {
+			throw new SQLException("cannot open an HA connection of data source '" + this.name + "'", "08001", ex);
+		}
 		haConnection.set(connection);
 		return connection;
-	}
-
-	/**
-	 * Opens the first physical connection of an HA connection, waiting out an outage as a
-	 * recovery would: a stale failure is tried again, spaced by the connection's policy,
-	 * until it allows no more attempts or its budget is spent; then the last failure is
-	 * thrown (H12). So that code asking for a connection per call, such as
-	 * {@code JdbcTemplate}, survives a restart.
-	 */
-	private Connection openWaitingOutAnOutage(PhysicalOpener physical) throws SQLException {
-		RecoveryPolicy policy = this.settings.policy();
-		long deadline = System.nanoTime() + policy.budget().toNanos();
-		BackOffExecution spacing = policy.start();
-		for (;;) {
-			try {
-				return physical.open();
-			}
-			catch (SQLException ex) {
-				if (!CLASSIFIER.isStale(ex)) {
-					throw ex;
-				}
-				long delay = spacing.nextBackOff();
-				if (delay == BackOffExecution.STOP
-						|| System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delay) - deadline > 0) {
-					throw ex;
-				}
-				try {
-					TimeUnit.MILLISECONDS.sleep(delay);
-				}
-				catch (InterruptedException interrupted) {
-					Thread.currentThread().interrupt();
-					throw ex;
-				}
-			}
-		}
 	}
 
 	/**
@@ -185,40 +160,42 @@ public final class HaDataSource implements DataSource {
 	 * {@code SAFE}), and connection operations but those that commit or touch savepoints.
 	 * Metadata reads are always safe.
 	 */
-	private static boolean idempotent(SessionJournal journal, RetransmitPolicy policy, Method method, Object[] args) {
-		if (method.getDeclaringClass() == StatementHost.class && method.getName().equals("metaData")) {
+	private static boolean idempotent(SessionJournal journal, RetransmitPolicy policy, Call call) {
+		if (call.is(StatementHost.class, "metaData")) {
 			// Metadata only reads the catalog.
 			return true;
 		}
 		if (!journal.autoCommit()) {
-			return (method.getName().equals("rollback") && args == null) || method.getName().equals("close")
-					|| (method.getDeclaringClass() == Connection.class && method.getName().startsWith("get"));
+			return (call.operation().equals("rollback") && call.argumentCount() == 0)
+					|| call.operation().equals("close")
+					|| (call.method().getDeclaringClass() == Connection.class && call.operation().startsWith("get"));
 		}
-		if (method.getDeclaringClass() == StatementHost.class) {
-			Method operation = (Method) args[1];
-			if (!operation.getName().startsWith("execute")) {
+		if (call.is(StatementHost.class, "run")) {
+			StatementHost.StatementCall statement = call.argument(0, StatementHost.StatementCall.class);
+			if (!statement.executes()) {
 				return true;
 			}
 			return switch (policy) {
 				case ALWAYS -> true;
-				case SAFE -> ((StatementCover) args[0]).readsOnly(operation, (Object[]) args[2]);
+				case SAFE -> statement.statement().readsOnly(statement.operation(), statement.arguments());
 				case NEVER -> false;
 			};
 		}
-		return !UNSAFE_CONNECTION_OPERATIONS.contains(method.getName());
+		return !UNSAFE_CONNECTION_OPERATIONS.contains(call.operation());
 	}
 
-	private static Throwable outcomeUnknown(Method method, Object[] args, OutcomeUnknownException unknown) {
-		Method operation = (method.getDeclaringClass() == StatementHost.class) ? (Method) args[1] : method;
+	private static Throwable outcomeUnknown(Call call, OutcomeUnknownException unknown) {
+		String operation = call.is(StatementHost.class, "run")
+				? call.argument(0, StatementHost.StatementCall.class).operation().getName() : call.operation();
 		Throwable stale = unknown.getCause();
-		if (operation.getName().equals("commit")) {
+		if (operation.equals("commit")) {
 			return new SQLTransientConnectionException(
 					"the connection failed during commit and was recovered: whether "
 							+ "the transaction was committed is unknown; check, then run it again if needed",
 					"08007", stale);
 		}
 		return new SQLTransactionRollbackException("the connection failed and was recovered, but the outcome of "
-				+ operation.getName() + " is unknown and any open transaction was rolled back by the server; run the "
+				+ operation + " is unknown and any open transaction was rolled back by the server; run the "
 				+ "transaction or statement again", "40003", stale);
 	}
 

@@ -54,11 +54,11 @@ final class JdbcSession implements InvocationHandler {
 			};
 		}
 		if (method.getDeclaringClass() == StatementHost.class) {
-			if (name.equals("metaData")) {
-				return invokeOn(this.physical.getMetaData(), (Method) arguments[0], (Object[]) arguments[1]);
+			if (arguments[0] instanceof StatementHost.MetaDataCall call) {
+				return invokeOn(this.physical.getMetaData(), call.operation(), call.arguments());
 			}
-			StatementCover cover = (StatementCover) arguments[0];
-			return cover.runOn(this, this.physical, (Method) arguments[1], (Object[]) arguments[2]);
+			StatementHost.StatementCall call = (StatementHost.StatementCall) arguments[0];
+			return call.statement().runOn(this, this.physical, call.operation(), call.arguments());
 		}
 		if (name.equals("createStatement") || name.equals("prepareStatement") || name.equals("prepareCall")) {
 			return StatementCover.create(this.haConnection.get(), method, arguments);

@@ -41,7 +41,8 @@ final class MetaDataCover implements InvocationHandler {
 		if (method.getName().equals("getConnection")) {
 			return this.connection;
 		}
-		return ((StatementHost) this.connection).metaData(method, (args != null) ? args : new Object[0]);
+		return ((StatementHost) this.connection)
+			.metaData(new StatementHost.MetaDataCall(method, (args != null) ? args : new Object[0]));
 	}
 
 }

@@ -94,7 +94,8 @@ final class StatementCover implements InvocationHandler {
 				if (this.closed) {
 					throw new SQLException("this statement is closed", "HY010");
 				}
-				return ((StatementHost) this.connection).run(this, method, (args != null) ? args : new Object[0]);
+				return ((StatementHost) this.connection)
+					.run(new StatementHost.StatementCall(this, method, (args != null) ? args : new Object[0]));
 			}
 		}
 	}

@@ -4,32 +4,59 @@ import java.lang.reflect.Method;
 import java.sql.SQLException;
 
 /**
- * What an HA JDBC connection offers its statement covers besides
- * {@link java.sql.Connection}: running a statement operation on whatever physical
- * connection is current, so that the engine recovers the connection, and decides
- * re-issue, as for any other operation on it.
+ * What an HA JDBC connection offers its statement and metadata covers besides
+ * {@link java.sql.Connection}: running their operations on whatever physical connection
+ * is current, so that the engine recovers the connection, and decides re-issue, as for
+ * any other operation on it. Each operation travels as one typed argument, which the
+ * decisions of {@link HaDataSource} read as such.
  */
 interface StatementHost {
 
 	/**
 	 * Runs a statement operation on the current physical connection, preparing the
 	 * statement there again first if it was made on an earlier one.
-	 * @param cover the statement
-	 * @param method the statement's method
-	 * @param args its arguments
+	 * @param call the statement, its operation and arguments
 	 * @return what the physical statement returned
 	 * @throws SQLException what the physical statement threw
 	 */
-	Object run(StatementCover cover, Method method, Object[] args) throws SQLException;
+	Object run(StatementCall call) throws SQLException;
 
 	/**
 	 * Runs a {@link java.sql.DatabaseMetaData} operation on the current physical
 	 * connection's metadata.
-	 * @param method the metadata method
-	 * @param args its arguments
+	 * @param call the metadata operation and its arguments
 	 * @return what the physical metadata returned
 	 * @throws SQLException what it threw
 	 */
-	Object metaData(Method method, Object[] args) throws SQLException;
+	Object metaData(MetaDataCall call) throws SQLException;
+
+	/**
+	 * An operation on a statement cover.
+	 *
+	 * @param statement the statement cover
+	 * @param operation the {@link java.sql.Statement} (or sub-interface) method
+	 * @param arguments its arguments, never {@code null}
+	 */
+	record StatementCall(StatementCover statement, Method operation, Object[] arguments) {
+
+		/**
+		 * Returns whether the operation runs SQL ({@code execute...}).
+		 * @return {@code true} for an execution
+		 */
+		boolean executes() {
+			return this.operation.getName().startsWith("execute");
+		}
+
+	}
+
+	/**
+	 * An operation on the metadata cover.
+	 *
+	 * @param operation the {@link java.sql.DatabaseMetaData} method
+	 * @param arguments its arguments, never {@code null}
+	 */
+	record MetaDataCall(Method operation, Object[] arguments) {
+
+	}
 
 }

@@ -85,7 +85,7 @@ class HaHealthIndicatorTests {
 			assertThat(connections(health)).containsOnlyKeys("orders");
 			assertThat(connection(health, "orders")).containsExactly(Map.entry("kind", "client"),
 					Map.entry("state", ConnectionState.ATTACHED), Map.entry("recoveriesSucceeded", 0L),
-					Map.entry("recoveriesFailed", 0L));
+					Map.entry("recoveriesFailed", 0L), Map.entry("attemptsFailed", 0L));
 		});
 	}
 
@@ -104,7 +104,8 @@ class HaHealthIndicatorTests {
 			assertThat(down.getDetails()).containsEntry("failed", List.of("orders"));
 			assertThat(connection(down, "orders")).containsEntry("state", ConnectionState.FAILED)
 				.containsEntry("recoveriesSucceeded", 0L)
-				.containsEntry("recoveriesFailed", 3L);
+				.containsEntry("recoveriesFailed", 1L)
+				.containsEntry("attemptsFailed", 3L);
 			Map<String, Object> lastFailure = lastFailure(down, "orders");
 			assertThat(lastFailure).containsOnlyKeys("time", "type", "message")
 				.containsEntry("type", stale.getClass().getName())
@@ -117,7 +118,8 @@ class HaHealthIndicatorTests {
 			assertThat(up.getDetails()).doesNotContainKey("failed");
 			assertThat(connection(up, "orders")).containsEntry("state", ConnectionState.ATTACHED)
 				.containsEntry("recoveriesSucceeded", 1L)
-				.containsEntry("recoveriesFailed", 3L)
+				.containsEntry("recoveriesFailed", 1L)
+				.containsEntry("attemptsFailed", 3L)
 				.containsKey("lastFailure");
 		});
 	}

@@ -113,8 +113,9 @@ class HaAwareRestartTests {
 		ConnectionInfo info = info();
 		assertThat(this.reconnect.recoveries()).isEqualTo(OUTAGES);
 		assertThat(info.recoveriesSucceeded()).isEqualTo(OUTAGES);
-		assertThat(info.recoveries()).isEqualTo(this.reconnect.calls());
-		assertThat(info.recoveriesFailed()).isEqualTo(this.reconnect.failedAttempts());
+		assertThat(info.attempts()).isEqualTo(this.reconnect.calls());
+		assertThat(info.attemptsFailed()).isEqualTo(this.reconnect.failedAttempts());
+		assertThat(info.recoveriesFailed()).isZero();
 		assertThat(info.retransmissions()).isEqualTo(this.retransmissions.count()).isGreaterThanOrEqualTo(OUTAGES);
 		// Every connection the server accepted is the first one or was opened by a
 		// recovery call.

@@ -93,7 +93,8 @@ class SpringRetryBridgeTests {
 					});
 				assertThat(context.getBean(CountingReconnect.class).calls()).isEqualTo(3);
 				ConnectionInfo info = context.getBean(HaConnections.class).find("orders").orElseThrow();
-				assertThat(info.recoveriesFailed()).isEqualTo(3);
+				assertThat(info.attemptsFailed()).isEqualTo(3);
+				assertThat(info.recoveriesFailed()).isOne();
 				RecordingRetryListener listener = context.getBean(RecordingRetryListener.class);
 				assertThat(listener.opened).containsExactly("orders");
 				assertThat(listener.errors).hasSize(3)
@@ -167,7 +168,7 @@ class SpringRetryBridgeTests {
 				assertThat(reply).succeedsWithin(AWAIT).isEqualTo("PONG");
 				ConnectionInfo info = context.getBean(HaConnections.class).find("orders").orElseThrow();
 				assertThat(info.recoveriesSucceeded()).isOne();
-				assertThat(info.recoveriesFailed()).isEqualTo(reconnect.calls() - 1);
+				assertThat(info.attemptsFailed()).isEqualTo(reconnect.calls() - 1);
 			});
 	}
 

@@ -65,9 +65,9 @@ class ControlAndCountersTests {
 			.isSameAs(((CapturingLineClient) recovery.lastResult()).lastFailure());
 		assertThat(thrown.getSuppressed()).singleElement()
 			.isInstanceOfSatisfying(RecoveryFailedException.class,
-					(reason) -> assertThat(reason).hasMessageContaining("limit of 1 recoveries"));
+					(reason) -> assertThat(reason).hasMessageContaining("limit of 1 calls of the recovery function"));
 		assertThat(recovery.calls()).isOne();
-		assertThat(this.ha.control(connection).info().recoveries()).isOne();
+		assertThat(this.ha.control(connection).info().attempts()).isOne();
 	}
 
 	@Test
@@ -83,7 +83,7 @@ class ControlAndCountersTests {
 		assertThat(recovery.calls()).isEqualTo(3);
 		assertThatIOException().isThrownBy(() -> connection.call("y"));
 		assertThat(recovery.calls()).isEqualTo(3);
-		assertThat(this.ha.control(connection).info().recoveriesFailed()).isEqualTo(3);
+		assertThat(this.ha.control(connection).info().attemptsFailed()).isEqualTo(3);
 	}
 
 	@Test
@@ -154,14 +154,14 @@ class ControlAndCountersTests {
 		assertThat(recovery.calls()).isEqualTo(4);
 		Throwable refused = catchThrowable(() -> connection.send("PING"));
 		assertThat(refused.getSuppressed()).singleElement()
-			.isInstanceOfSatisfying(RecoveryFailedException.class,
-					(reason) -> assertThat(reason).hasMessageContaining("2 consecutive failed recoveries"));
+			.isInstanceOfSatisfying(RecoveryFailedException.class, (reason) -> assertThat(reason)
+				.hasMessageContaining("2 failed calls of the recovery function in a row"));
 		assertThat(recovery.calls()).isEqualTo(4);
 		ConnectionInfo beforeReset = control.info();
 		control.resetConsecutiveFailures();
 		ConnectionInfo afterReset = control.info();
 		assertThat(afterReset.consecutiveFailures()).isZero();
-		assertThat(afterReset.recoveriesFailed()).isEqualTo(beforeReset.recoveriesFailed());
+		assertThat(afterReset.attemptsFailed()).isEqualTo(beforeReset.attemptsFailed());
 		succeed.set(true);
 		assertThat(connection.send("PING")).isEqualTo("PONG");
 		assertThat(recovery.calls()).isEqualTo(5);
@@ -216,7 +216,7 @@ class ControlAndCountersTests {
 		assertThat(connection.send("PING")).isEqualTo("PONG");
 		LineConnections.restart(this.server);
 		assertThatIOException().isThrownBy(() -> connection.send("PING"));
-		assertThat(control.info().recoveries()).isOne();
+		assertThat(control.info().attempts()).isOne();
 		control.resetRecoveries();
 		ConnectionInfo reset = control.info();
 		assertThat(reset.recoveriesSucceeded()).isZero();
@@ -252,8 +252,10 @@ class ControlAndCountersTests {
 		assertThat(connection.send("PING")).isEqualTo("PONG");
 		ConnectionInfo info = this.ha.find("counted").orElseThrow();
 		assertThat(info.recoveriesSucceeded()).isOne();
-		assertThat(info.recoveriesFailed()).isOne();
-		assertThat(info.recoveries()).isEqualTo(2);
+		assertThat(info.recoveriesFailed()).isZero();
+		assertThat(info.recoveries()).isOne();
+		assertThat(info.attempts()).isEqualTo(2);
+		assertThat(info.attemptsFailed()).isOne();
 		assertThat(info.consecutiveFailures()).isZero();
 		assertThat(info.retransmissions()).isOne();
 		assertThat(info.state()).isEqualTo(ConnectionState.ATTACHED);

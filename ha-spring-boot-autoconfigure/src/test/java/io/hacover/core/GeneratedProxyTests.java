@@ -355,13 +355,20 @@ class GeneratedProxyTests {
 	 */
 	static final class IsolatingClassLoader extends ClassLoader {
 
+		private final String isolated;
+
 		IsolatingClassLoader() {
+			this(LineClient.class.getName());
+		}
+
+		IsolatingClassLoader(String isolated) {
 			super(GeneratedProxyTests.class.getClassLoader());
+			this.isolated = isolated;
 		}
 
 		@Override
 		protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
-			if (!name.equals(LineClient.class.getName())) {
+			if (!name.equals(this.isolated)) {
 				return super.loadClass(name, resolve);
 			}
 			Class<?> loaded = findLoadedClass(name);

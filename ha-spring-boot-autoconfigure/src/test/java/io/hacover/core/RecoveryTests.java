@@ -221,7 +221,8 @@ class RecoveryTests {
 				assertThat(reason.getCause()).isSameAs(recovery.lastFailure());
 			});
 		ConnectionInfo info = this.ha.control(connection).info();
-		assertThat(info.recoveriesFailed()).isEqualTo(5);
+		assertThat(info.attemptsFailed()).isEqualTo(5);
+		assertThat(info.recoveriesFailed()).isOne();
 		assertThat(info.consecutiveFailures()).isEqualTo(5);
 		assertThat(info.recoveriesSucceeded()).isZero();
 		assertThat(info.state()).isEqualTo(ConnectionState.FAILED);

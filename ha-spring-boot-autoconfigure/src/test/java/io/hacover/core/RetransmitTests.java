@@ -99,7 +99,7 @@ class RetransmitTests {
 		assertThat(error).isSameAs(thrown.get(2));
 		assertThat(error.getSuppressed()).singleElement()
 			.isInstanceOfSatisfying(RecoveryFailedException.class,
-					(reason) -> assertThat(reason).hasMessageContaining("limit of 2 recoveries"));
+					(reason) -> assertThat(reason).hasMessageContaining("limit of 2 calls of the recovery function"));
 	}
 
 	@Test

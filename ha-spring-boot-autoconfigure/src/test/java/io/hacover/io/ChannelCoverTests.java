@@ -344,7 +344,7 @@ class ChannelCoverTests {
 			reader.start();
 			await().atMost(Duration.ofSeconds(10))
 				.until(() -> !reader.isAlive()
-						|| ChannelFixtures.info(this.connections, "patient").recoveriesFailed() > 0);
+						|| ChannelFixtures.info(this.connections, "patient").attemptsFailed() > 0);
 			server.restart();
 			reader.join();
 			assertThat(failure.get()).isNull();

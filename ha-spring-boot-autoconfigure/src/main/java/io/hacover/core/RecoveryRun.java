@@ -1,0 +1,396 @@
+package io.hacover.core;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+
+import org.springframework.util.backoff.BackOffExecution;
+
+/**
+ * One run of attempts to get a resource, spaced by a {@link RecoveryPolicy} within its
+ * budget: the one recovery loop of the code base. A record runs one to recover its
+ * connection (H12, H19); {@link HaConnections#open(Attachment)} runs one to wait out an
+ * outage while opening.
+ * <p>
+ * The thread that starts a run leads it: it calls the step (the recovery function, or the
+ * opener) itself, holding the run's {@link #gate}, on which the threads that wait for the
+ * run queue (H19, H22). No other lock is held while the step runs (H24).
+ * <p>
+ * A run never outlives its budget by more than {@link #GRACE} (H28): when the budget is
+ * spent while the step runs, a watchdog interrupts the leader, and what the step returns
+ * after that is closed and never installed; waiters and control operations give up
+ * waiting at the end of the grace. Which failures are tried again follows H30, and an
+ * interrupt of the leader ends the run without a failure being counted (H31).
+ *
+ * @param <T> the type of the resource
+ */
+final class RecoveryRun<T> {
+
+	/**
+	 * How long past its budget a run may take to end after its leader was interrupted,
+	 * before waiters and control operations stop waiting for it.
+	 */
+	static final Duration GRACE = Duration.ofSeconds(1);
+
+	private static final ScheduledThreadPoolExecutor WATCHDOG = watchdog();
+
+	private static final int BETWEEN_STEPS = 0;
+
+	private static final int IN_STEP = 1;
+
+	private static final int TIMED_OUT = 2;
+
+	/**
+	 * The thread that leads the run.
+	 */
+	final Thread leader = Thread.currentThread();
+
+	/**
+	 * Held by the leader while the run lasts; waiters queue on it.
+	 */
+	final ReentrantLock gate = new ReentrantLock();
+
+	/**
+	 * When the run started ({@link System#nanoTime()}): when the stale error was seen.
+	 */
+	final long started;
+
+	private final String name;
+
+	private final RecoveryPolicy policy;
+
+	private final StaleConnectionClassifier classifier;
+
+	private final AtomicInteger stage = new AtomicInteger(BETWEEN_STEPS);
+
+	private T resource;
+
+	private int attempts;
+
+	private RecoveryFailedException reason;
+
+	private volatile Runnable stuck;
+
+	/**
+	 * Prepares a run.
+	 * @param name the connection's name, for messages
+	 * @param policy spaces the attempts and sets the budget
+	 * @param classifier the connection's classifier: its stale errors are tried again
+	 * (H30)
+	 * @param started when the stale error was seen ({@link System#nanoTime()})
+	 */
+	RecoveryRun(String name, RecoveryPolicy policy, StaleConnectionClassifier classifier, long started) {
+		this.name = name;
+		this.policy = policy;
+		this.classifier = classifier;
+		this.started = started;
+	}
+
+	/**
+	 * Returns when the run's budget ends ({@link System#nanoTime()}).
+	 * @return the deadline
+	 */
+	long deadline() {
+		return this.started + this.policy.budget().toNanos();
+	}
+
+	/**
+	 * Returns how long a thread waiting for this run should wait at most: until the end
+	 * of its budget and grace.
+	 * @return the longest wait, in nanoseconds, never negative
+	 */
+	long longestWait() {
+		return Math.max(0, deadline() + GRACE.toNanos() - System.nanoTime());
+	}
+
+	/**
+	 * Runs the attempts on the calling thread, which must be the leader.
+	 * @param step makes one attempt
+	 * @param tally counts and tells of each failed attempt, and refuses attempts beyond
+	 * the limits
+	 * @param stuck gives up on the run when it is still going at the end of its budget
+	 * and grace: called by the watchdog, or by a thread that waited that long
+	 * @return how the run ended
+	 */
+	Outcome run(Step<T> step, Tally tally, Runnable stuck) {
+		this.stuck = stuck;
+		ScheduledFuture<?> watch = WATCHDOG.schedule(this::budgetSpent, deadline() - System.nanoTime(),
+				TimeUnit.NANOSECONDS);
+		try {
+			return attempts(step, tally);
+		}
+		finally {
+			watch.cancel(false);
+		}
+	}
+
+	/**
+	 * Returns the resource of a run that ended {@link Outcome#RECOVERED}.
+	 * @return the resource
+	 */
+	T resource() {
+		return this.resource;
+	}
+
+	/**
+	 * Returns the number of the attempt that ended the run.
+	 * @return the attempt number, 0 when no attempt was made
+	 */
+	int attempts() {
+		return this.attempts;
+	}
+
+	/**
+	 * Returns why a run that ended {@link Outcome#GAVE_UP} gave up.
+	 * @return the reason
+	 */
+	RecoveryFailedException reason() {
+		return this.reason;
+	}
+
+	/**
+	 * Returns the reason given to threads that stop waiting for a run that did not end
+	 * within its budget and grace (H28).
+	 * @return the reason
+	 */
+	RecoveryFailedException overdue() {
+		return new RecoveryFailedException(this.name, this.attempts,
+				"its recovery has run " + millisSince(this.started) + " ms, past its budget of "
+						+ this.policy.budget().toMillis() + " ms and a grace of " + GRACE.toMillis()
+						+ " ms: the recovery function does not return; what it returns later is closed",
+				null);
+	}
+
+	private Outcome attempts(Step<T> step, Tally tally) {
+		BackOffExecution spacing;
+		try {
+			spacing = this.policy.start();
+		}
+		catch (RuntimeException ex) {
+			return gaveUp(0, "the recovery policy " + this.policy + " failed: " + ex, ex);
+		}
+		Throwable last = null;
+		for (int attempt = 1;; attempt++) {
+			this.attempts = attempt - 1;
+			String refusal = tally.refusal();
+			if (refusal != null) {
+				return gaveUp(attempt - 1, refusal, last);
+			}
+			T fresh = null;
+			Throwable failure = null;
+			this.stage.set(IN_STEP);
+			try {
+				fresh = step.attempt(attempt);
+			}
+			catch (Throwable ex) {
+				failure = ex;
+			}
+			this.attempts = attempt;
+			if (!this.stage.compareAndSet(IN_STEP, BETWEEN_STEPS)) {
+				// The watchdog's interrupt, not the caller's: clear it.
+				Thread.interrupted();
+				Closeables.closeQuietly(fresh);
+				RecoveryFailedException late = new RecoveryFailedException(this.name, attempt,
+						"the recovery function did not return within the budget of " + this.policy.budget().toMillis()
+								+ " ms; it was interrupted"
+								+ ((fresh != null) ? ", and what it returned late was closed" : ""),
+						failure);
+				tally.attemptFailed(attempt, late);
+				return gaveUp(late);
+			}
+			if (fresh != null) {
+				this.resource = fresh;
+				return Outcome.RECOVERED;
+			}
+			if (isInterrupt(failure)) {
+				// H31: an interrupted attempt is no failed attempt.
+				Thread.currentThread().interrupt();
+				return Outcome.INTERRUPTED;
+			}
+			tally.attemptFailed(attempt, failure);
+			if (failure == null) {
+				return gaveUp(attempt, "the recovery function gave up (returned null) at attempt " + attempt, last);
+			}
+			if (failure instanceof RecoveryFailedException refused) {
+				return gaveUp(refused);
+			}
+			if (!isRetryable(failure)) {
+				return gaveUp(attempt, "attempt " + attempt + " failed with " + failure.getClass().getName()
+						+ ", which says that the recovery function is wrong, not that the server is still down, so "
+						+ "the attempts end at once; fix the function, or list that type among the stale "
+						+ "exceptions if it does mean the server is down", failure);
+			}
+			last = failure;
+			long delay;
+			try {
+				if (spacing instanceof RecoveryPolicy.FailureAware aware) {
+					aware.attemptFailed(failure);
+				}
+				delay = spacing.nextBackOff();
+			}
+			catch (RuntimeException ex) {
+				return gaveUp(attempt, "the recovery policy " + this.policy + " failed: " + ex, ex);
+			}
+			if (delay == BackOffExecution.STOP) {
+				return gaveUp(attempt, "recovery gave up after " + attempt + " attempts: the recovery policy "
+						+ this.policy + " allows no more", last);
+			}
+			long delayNanos = TimeUnit.MILLISECONDS.toNanos(delay);
+			if (System.nanoTime() + delayNanos - deadline() > 0) {
+				return gaveUp(attempt,
+						"recovery gave up after " + attempt + " attempts in " + millisSince(this.started)
+								+ " ms: the next attempt would start beyond the budget of "
+								+ this.policy.budget().toMillis() + " ms",
+						last);
+			}
+			try {
+				TimeUnit.NANOSECONDS.sleep(delayNanos);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				return Outcome.INTERRUPTED;
+			}
+		}
+	}
+
+	/**
+	 * H30: only failures that say the server is still down are tried again: I/O errors
+	 * and stale errors anywhere in the cause chain, never an {@link Error}.
+	 */
+	private boolean isRetryable(Throwable failure) {
+		if (failure instanceof Error) {
+			return false;
+		}
+		Map<Throwable, Boolean> seen = new IdentityHashMap<>();
+		for (Throwable t = failure; t != null && seen.put(t, Boolean.TRUE) == null; t = t.getCause()) {
+			if (t instanceof IOException || t instanceof UncheckedIOException) {
+				return true;
+			}
+		}
+		return this.classifier.isStale(failure);
+	}
+
+	private static boolean isInterrupt(Throwable failure) {
+		return failure instanceof InterruptedException || Thread.currentThread().isInterrupted();
+	}
+
+	private Outcome gaveUp(int attempt, String message, Throwable cause) {
+		return gaveUp(new RecoveryFailedException(this.name, attempt, message, cause));
+	}
+
+	private Outcome gaveUp(RecoveryFailedException why) {
+		this.reason = why;
+		return Outcome.GAVE_UP;
+	}
+
+	/**
+	 * Waits for the run to end, at most until its budget and grace end; then gives up on
+	 * it (H28), so that the caller can go on.
+	 * @throws InterruptedException when the waiting thread is interrupted
+	 */
+	void awaitEnd() throws InterruptedException {
+		if (this.gate.tryLock(longestWait(), TimeUnit.NANOSECONDS)) {
+			this.gate.unlock();
+		}
+		else {
+			abandon();
+		}
+	}
+
+	private void abandon() {
+		Runnable abandon = this.stuck;
+		if (abandon != null) {
+			abandon.run();
+		}
+	}
+
+	private void budgetSpent() {
+		if (this.stage.compareAndSet(IN_STEP, TIMED_OUT)) {
+			this.leader.interrupt();
+		}
+		WATCHDOG.schedule(this::abandon, GRACE.toMillis(), TimeUnit.MILLISECONDS);
+	}
+
+	private static long millisSince(long started) {
+		return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+	}
+
+	private static ScheduledThreadPoolExecutor watchdog() {
+		ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, (task) -> {
+			Thread thread = new Thread(task, "hacover-recovery-watchdog");
+			thread.setDaemon(true);
+			return thread;
+		});
+		executor.setRemoveOnCancelPolicy(true);
+		return executor;
+	}
+
+	/**
+	 * How a run ended.
+	 */
+	enum Outcome {
+
+		/**
+		 * An attempt returned a resource: {@link RecoveryRun#resource()}.
+		 */
+		RECOVERED,
+
+		/**
+		 * The run gave up: {@link RecoveryRun#reason()}.
+		 */
+		GAVE_UP,
+
+		/**
+		 * The leader was interrupted; nothing is counted (H31).
+		 */
+		INTERRUPTED
+
+	}
+
+	/**
+	 * Makes one attempt.
+	 *
+	 * @param <T> the type of the resource
+	 */
+	@FunctionalInterface
+	interface Step<T> {
+
+		/**
+		 * Makes an attempt.
+		 * @param attempt its number, from 1
+		 * @return the resource, or {@code null} to give up
+		 * @throws Exception when the attempt failed
+		 */
+		T attempt(int attempt) throws Exception;
+
+	}
+
+	/**
+	 * What the owner of a run counts.
+	 */
+	interface Tally {
+
+		/**
+		 * Returns why no more attempt may be made (a limit is reached, H15, H16), or
+		 * {@code null}.
+		 * @return the refusal, or {@code null}
+		 */
+		String refusal();
+
+		/**
+		 * Called on the leader after each failed attempt, interrupted ones excepted.
+		 * @param attempt the attempt's number
+		 * @param failure what it threw, or {@code null} when it returned {@code null}
+		 */
+		void attemptFailed(int attempt, Throwable failure);
+
+	}
+
+}

@@ -1,0 +1,67 @@
+package io.hacover.core;
+
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Opens the first resource of a connection while its server may be down: stale failures
+ * are tried again by the recovery loop ({@link RecoveryRun}), spaced by the connection's
+ * policy within its budget, so that a connection asked for during a restart is given when
+ * the server is back (H12, H28, H30). When the loop gives up, the last failure is thrown,
+ * with the reason attached as suppressed when it is stale (H11); any other failure is
+ * thrown as it is, at once.
+ *
+ * @param <T> the type of the resource
+ */
+final class WaitingOpener<T> implements Opener<T> {
+
+	private final Opener<T> opener;
+
+	private final String name;
+
+	private final RecoveryPolicy policy;
+
+	private final StaleConnectionClassifier classifier;
+
+	WaitingOpener(Opener<T> opener, String name, RecoveryPolicy policy, StaleConnectionClassifier classifier) {
+		this.opener = opener;
+		this.name = name;
+		this.policy = policy;
+		this.classifier = classifier;
+	}
+
+	@Override
+	public T open() throws Exception {
+		RecoveryRun<T> run = new RecoveryRun<>(this.name, this.policy, this.classifier, System.nanoTime());
+		AtomicReference<Throwable> last = new AtomicReference<>();
+		RecoveryRun.Outcome outcome = run.run((attempt) -> this.opener.open(), new RecoveryRun.Tally() {
+
+			@Override
+			public String refusal() {
+				return null;
+			}
+
+			@Override
+			public void attemptFailed(int attempt, Throwable failure) {
+				last.set(failure);
+			}
+
+		}, () -> {
+		});
+		if (outcome == RecoveryRun.Outcome.RECOVERED) {
+			return run.resource();
+		}
+		Throwable failure = last.get();
+		if (outcome == RecoveryRun.Outcome.INTERRUPTED) {
+			throw (failure instanceof Exception ex) ? ex
+					: new InterruptedException("interrupted while opening connection '" + this.name + "'");
+		}
+		if (!(failure instanceof Exception ex)) {
+			throw run.reason();
+		}
+		if (this.classifier.isStale(ex)) {
+			ex.addSuppressed(run.reason());
+		}
+		throw ex;
+	}
+
+}
