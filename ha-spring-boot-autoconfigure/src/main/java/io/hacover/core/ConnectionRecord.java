@@ -32,14 +32,14 @@ final class ConnectionRecord<T> {
 
 	final RecoveryCounters counters;
 
-	private final List<Class<?>> interfaces;
-
-	private final HaConnections table;
-
 	/**
 	 * Issues and re-issues the operations of the connection's HA connections.
 	 */
 	final Reissue<T> reissue;
+
+	private final List<Class<?>> interfaces;
+
+	private final HaConnections table;
 
 	private final Opener<T> opener;
 
