@@ -200,23 +200,25 @@ public final class HaMetrics implements MeterBinder {
 		ConnectionMeters(MeterRegistry registry, String connection) {
 			this.registry = registry;
 			this.connection = connection;
-			this.successes = counter("ha.recoveries", "success", "recoveries",
-					"Recoveries of an HA connection, one per outage: success when it got a new resource, failure "
-							+ "when it gave up");
-			this.failures = counter("ha.recoveries", "failure", "recoveries",
-					"Recoveries of an HA connection, one per outage: success when it got a new resource, failure "
-							+ "when it gave up");
-			this.attemptsSucceeded = counter("ha.recovery.attempts", "success", "attempts",
-					"Calls of the recovery function of an HA connection: success when it returned a new resource, "
-							+ "failure when it failed or returned null");
-			this.attemptsFailed = counter("ha.recovery.attempts", "failure", "attempts",
-					"Calls of the recovery function of an HA connection: success when it returned a new resource, "
-							+ "failure when it failed or returned null");
+			this.successes = recoveries("success");
+			this.failures = recoveries("failure");
+			this.attemptsSucceeded = attempts("success");
+			this.attemptsFailed = attempts("failure");
 			this.retransmissions = Counter.builder("ha.retransmissions")
 				.tag(CONNECTION, connection)
 				.description("Operations issued again on an HA connection after a recovery")
 				.baseUnit("retransmissions")
 				.register(registry);
+		}
+
+		private Counter recoveries(String outcome) {
+			return counter("ha.recoveries", outcome, "recoveries", "Recoveries of an HA connection, one per outage: "
+					+ "success when it got a new resource, failure when it gave up");
+		}
+
+		private Counter attempts(String outcome) {
+			return counter("ha.recovery.attempts", outcome, "attempts", "Calls of the recovery function of an HA "
+					+ "connection: success when it returned a new resource, failure when it failed or returned null");
 		}
 
 		private Counter counter(String name, String outcome, String unit, String description) {
