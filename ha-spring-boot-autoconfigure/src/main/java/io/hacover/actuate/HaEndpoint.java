@@ -5,11 +5,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
 
-import io.hacover.autoconfigure.BeanNameRecoveryFunction;
 import io.hacover.core.ConnectionControl;
 import io.hacover.core.ConnectionInfo;
 import io.hacover.core.HaConnections;
 import io.hacover.core.RecoveryFunction;
+import io.hacover.spring.BeanNameRecoveryFunction;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.ListableBeanFactory;

@@ -9,6 +9,8 @@ import io.hacover.autoconfigure.HaProperties.Connection;
 import io.hacover.core.ConnectionSettings;
 import io.hacover.core.RecoveryPolicy;
 import io.hacover.core.RetransmitPolicy;
+import io.hacover.spring.HaConfigurationException;
+import io.hacover.spring.RecoveryPolicyResolver;
 
 import org.springframework.boot.convert.DurationStyle;
 

@@ -14,7 +14,6 @@ import java.util.function.Consumer;
 import io.hacover.autoconfigure.HaProperties.DeclaredConnection;
 import io.hacover.core.Attachment;
 import io.hacover.core.ConnectionSettings;
-import io.hacover.core.HaConnections;
 import io.hacover.core.RecoveryFunction;
 import io.hacover.core.RetransmitPolicy;
 import io.hacover.io.HaChannels;
@@ -36,11 +35,7 @@ import org.springframework.util.StringUtils;
  */
 final class DeclaredConnectionFactory {
 
-	private final HaProperties properties;
-
-	private final ConnectionSettingsResolver settings;
-
-	private final RecoveryBeans recoveryBeans;
+	private final PropertiesHaAwareSupport support;
 
 	private final BeanFactory beanFactory;
 
@@ -48,17 +43,12 @@ final class DeclaredConnectionFactory {
 
 	private final HaSockets sockets;
 
-	private final HaConnections connections;
-
-	DeclaredConnectionFactory(HaProperties properties, ConnectionSettingsResolver settings, RecoveryBeans recoveryBeans,
-			BeanFactory beanFactory, HaChannels channels, HaSockets sockets, HaConnections connections) {
-		this.properties = properties;
-		this.settings = settings;
-		this.recoveryBeans = recoveryBeans;
+	DeclaredConnectionFactory(PropertiesHaAwareSupport support, BeanFactory beanFactory, HaChannels channels,
+			HaSockets sockets) {
+		this.support = support;
 		this.beanFactory = beanFactory;
 		this.channels = channels;
 		this.sockets = sockets;
-		this.connections = connections;
 	}
 
 	/**
@@ -68,9 +58,9 @@ final class DeclaredConnectionFactory {
 	 * @throws IOException when it cannot be opened
 	 */
 	Object open(String name) throws IOException {
-		DeclaredConnection declared = this.properties.getConnections().get(name);
+		DeclaredConnection declared = this.support.properties().getConnections().get(name);
 		DeclaredConnections.check(name, declared);
-		ConnectionSettings connectionSettings = this.settings.resolve(name, new RetransmitPolicy[0]);
+		ConnectionSettings connectionSettings = this.support.settings(name, new RetransmitPolicy[0]);
 		return switch (declared.getKind()) {
 			case CHANNEL -> (declared.getPath() != null)
 					? this.channels.open(name, declared.getPath(), options(declared),
@@ -79,14 +69,14 @@ final class DeclaredConnectionFactory {
 			case HTTP -> channels(declared).open(name, declared.getUri(), customizer(name, connectionSettings));
 			case SOCKET -> this.sockets.connect(name, endpoints(name, declared),
 					socketOptions(name, declared, connectionSettings));
-			case JDBC -> new HaDataSource(this.connections,
+			case JDBC -> new HaDataSource(this.support.connections(),
 					new DriverDataSource(declared.getUrl(), declared.getUsername(), declared.getPassword()), name,
-					this.settings.resolve(name, new RetransmitPolicy[] { RetransmitPolicy.SAFE }));
+					this.support.settings(name, new RetransmitPolicy[] { RetransmitPolicy.SAFE }));
 		};
 	}
 
 	private <T> Consumer<Attachment<T>> customizer(String name, ConnectionSettings connectionSettings) {
-		RecoveryFunction<T> recovery = this.recoveryBeans.recovery(name, this.properties, null, null);
+		RecoveryFunction<T> recovery = this.support.recovery(name, null, null);
 		return (attachment) -> {
 			attachment.settings(connectionSettings);
 			if (recovery != null) {
@@ -120,14 +110,15 @@ final class DeclaredConnectionFactory {
 		SocketHandshake handshake = SocketHandshake.none();
 		if (StringUtils.hasText(declared.getHandshake())) {
 			String key = "ha.connections." + name + ".handshake";
-			this.recoveryBeans.require(name, key, "handshake bean", declared.getHandshake(), SocketHandshake.class);
+			this.support.recoveryBeans()
+				.require(name, key, "handshake bean", declared.getHandshake(), SocketHandshake.class);
 			handshake = this.beanFactory.getBean(declared.getHandshake(), SocketHandshake.class);
 		}
 		Duration connectTimeout = (declared.getConnectTimeout() != null) ? declared.getConnectTimeout()
 				: SocketOptions.DEFAULT_CONNECT_TIMEOUT;
 		Duration readTimeout = (declared.getReadTimeout() != null) ? declared.getReadTimeout()
 				: SocketOptions.DEFAULT_READ_TIMEOUT;
-		RecoveryFunction<SocketConnection> recovery = this.recoveryBeans.recovery(name, this.properties, null, null);
+		RecoveryFunction<SocketConnection> recovery = this.support.recovery(name, null, null);
 		return new SocketOptions(connectTimeout, readTimeout, handshake, connectionSettings, recovery);
 	}
 

@@ -11,6 +11,7 @@ import javax.sql.DataSource;
 import io.hacover.autoconfigure.HaProperties.ConnectionKind;
 import io.hacover.autoconfigure.HaProperties.DeclaredConnection;
 import io.hacover.io.SocketConnection;
+import io.hacover.spring.HaConfigurationException;
 
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.beans.factory.support.BeanDefinitionRegistry;

@@ -8,6 +8,15 @@ import io.hacover.core.HaListener;
 import io.hacover.core.StaleConnectionClassifier;
 import io.hacover.io.HaChannels;
 import io.hacover.io.HaSockets;
+import io.hacover.spring.HaApplicationEventPublisher;
+import io.hacover.spring.HaAware;
+import io.hacover.spring.HaAwareBeanPostProcessor;
+import io.hacover.spring.HaConfigurationException;
+import io.hacover.spring.HaListenerRegistrar;
+import io.hacover.spring.RecoveryBeans;
+import io.hacover.spring.RecoveryPolicyResolver;
+import io.hacover.spring.SpringRetryListenerBridge;
+import io.hacover.spring.SpringRetryPolicyResolver;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
@@ -85,17 +94,15 @@ public final class HaAutoConfiguration {
 	}
 
 	@Bean
-	DeclaredConnectionFactory haDeclaredConnectionFactory(HaProperties properties, ConnectionSettingsResolver settings,
-			ConfigurableListableBeanFactory beanFactory, HaChannels channels, HaSockets sockets,
-			HaConnections connections) {
-		return new DeclaredConnectionFactory(properties, settings, new RecoveryBeans(beanFactory), beanFactory,
-				channels, sockets, connections);
+	DeclaredConnectionFactory haDeclaredConnectionFactory(PropertiesHaAwareSupport support,
+			ConfigurableListableBeanFactory beanFactory, HaChannels channels, HaSockets sockets) {
+		return new DeclaredConnectionFactory(support, beanFactory, channels, sockets);
 	}
 
 	@Bean
-	HaAwareSupport haAwareSupport(HaConnections connections, HaProperties properties,
-			ConnectionSettingsResolver settings) {
-		return new HaAwareSupport(connections, properties, settings);
+	PropertiesHaAwareSupport haAwareSupport(HaConnections connections, HaProperties properties,
+			ConnectionSettingsResolver settings, ConfigurableListableBeanFactory beanFactory) {
+		return new PropertiesHaAwareSupport(connections, properties, settings, new RecoveryBeans(beanFactory));
 	}
 
 	@Bean

@@ -1,5 +1,7 @@
 package io.hacover.autoconfigure;
 
+import io.hacover.spring.HaConfigurationException;
+
 import org.springframework.boot.diagnostics.AbstractFailureAnalyzer;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 

@@ -3,6 +3,9 @@ package io.hacover.autoconfigure;
 import java.util.Set;
 import java.util.TreeSet;
 
+import io.hacover.spring.HaAware;
+import io.hacover.spring.HaConfigurationException;
+
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.util.StringUtils;

@@ -45,10 +45,10 @@ final class HaDataSourcePostProcessor implements BeanPostProcessor, BeanFactoryA
 	@Override
 	public Object postProcessAfterInitialization(Object bean, String beanName) throws BeansException {
 		if (bean instanceof DataSource dataSource && !(bean instanceof HaDataSource)) {
-			HaAwareSupport support = this.beanFactory.getBean(HaAwareSupport.class);
+			PropertiesHaAwareSupport support = this.beanFactory.getBean(PropertiesHaAwareSupport.class);
 			if (support.properties().getJdbc().isEnabled()) {
 				UnaryOperator<DataSource> wrap = (physical) -> new HaDataSource(support.connections(), physical,
-						beanName, support.settings().resolve(beanName, JDBC_DEFAULT));
+						beanName, support.settings(beanName, JDBC_DEFAULT));
 				return (HIKARI_PRESENT && HikariPhysicalConnections.wrap(bean, wrap)) ? bean : wrap.apply(dataSource);
 			}
 		}

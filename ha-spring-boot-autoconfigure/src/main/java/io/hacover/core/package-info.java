@@ -1,4 +1,5 @@
 /**
  * The recovery engine: the table of HA connections, their records, proxies and recovery.
+ * Plain Java with spring-core only; it knows no other hacover package.
  */
 package io.hacover.core;

@@ -5,11 +5,11 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
-import io.hacover.autoconfigure.HaAware;
 import io.hacover.core.HaEvent;
 import io.hacover.core.HaListener;
 import io.hacover.core.RecoveryContext;
 import io.hacover.core.RecoveryFunction;
+import io.hacover.spring.HaAware;
 import io.hacover.testsupport.LineClient;
 import io.hacover.testsupport.SocketLineClient;
 

@@ -22,6 +22,7 @@ import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
 import org.springframework.boot.jdbc.autoconfigure.JdbcTemplateAutoConfiguration;
 import org.springframework.jdbc.core.JdbcTemplate;
 import io.hacover.jdbc.HaDataSource;
+import io.hacover.spring.HaConfigurationException;
 import io.hacover.testsupport.HttpFileServer;
 import io.hacover.testsupport.LineServer;
 import io.hacover.testsupport.PostgresServer;

@@ -12,6 +12,8 @@ import io.hacover.core.HaListener;
 import io.hacover.core.RecoveryContext;
 import io.hacover.core.RecoveryFunction;
 import io.hacover.core.StaleConnectionClassifier;
+import io.hacover.spring.HaAware;
+import io.hacover.spring.HaAwareBeanPostProcessor;
 import io.hacover.testsupport.LineClient;
 import io.hacover.testsupport.LineServer;
 import io.hacover.testsupport.SocketLineClient;

@@ -2,8 +2,8 @@ package io.hacover.testsupport;
 
 import java.io.IOException;
 
-import io.hacover.autoconfigure.HaAware;
 import io.hacover.core.RecoveryFunction;
+import io.hacover.spring.HaAware;
 
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;

@@ -2,9 +2,9 @@ package io.hacover.sample;
 
 /**
  * The socket workload: sends a numbered greeting to the line server through the
- * {@link io.hacover.autoconfigure.HaAware @HaAware} {@link GreetingClient} and checks
- * that the reply is the greeting. When the server is killed, the call is held while the
- * client reconnects, then issued again on the new connection: it never fails.
+ * {@link io.hacover.spring.HaAware @HaAware} {@link GreetingClient} and checks that the
+ * reply is the greeting. When the server is killed, the call is held while the client
+ * reconnects, then issued again on the new connection: it never fails.
  */
 final class GreetingWorkload extends Workload {
 

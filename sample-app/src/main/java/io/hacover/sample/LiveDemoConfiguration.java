@@ -8,11 +8,11 @@ import java.util.Map;
 
 import javax.sql.DataSource;
 
-import io.hacover.autoconfigure.BeanNameRecoveryFunction;
-import io.hacover.autoconfigure.HaAware;
 import io.hacover.core.HaConnections;
 import io.hacover.core.RecoveryFunction;
 import io.hacover.io.HaChannels;
+import io.hacover.spring.BeanNameRecoveryFunction;
+import io.hacover.spring.HaAware;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 

@@ -5,12 +5,12 @@ import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 
-import io.hacover.autoconfigure.BeanNameRecoveryFunction;
 import io.hacover.core.ConnectionInfo;
 import io.hacover.core.CredentialMasker;
 import io.hacover.core.HaConnections;
 import io.hacover.core.HaEvent;
 import io.hacover.core.HaListener;
+import io.hacover.spring.BeanNameRecoveryFunction;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 

@@ -1,13 +1,15 @@
-package io.hacover.autoconfigure;
+package io.hacover.spring;
 
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.hacover.autoconfigure.HaAutoConfiguration;
 import io.hacover.core.HaConnections;
 import io.hacover.core.OutcomeUnknownException;
 import io.hacover.core.RecoveryFunction;
 import io.hacover.core.RetransmitPolicy;
+import io.hacover.testsupport.CountingReconnect;
 import io.hacover.testsupport.LineClient;
 import io.hacover.testsupport.LineServer;
 import io.hacover.testsupport.SocketLineClient;

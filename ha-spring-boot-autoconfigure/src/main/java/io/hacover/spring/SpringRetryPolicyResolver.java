@@ -1,4 +1,4 @@
-package io.hacover.autoconfigure;
+package io.hacover.spring;
 
 import java.time.Duration;
 
@@ -23,7 +23,7 @@ import org.springframework.util.backoff.BackOffExecution;
  * which decides whether another attempt follows, and its back-off policy. Interrupting a
  * spring-retry back-off ends the recovery as any interrupted wait does (H23).
  */
-final class SpringRetryPolicyResolver implements RecoveryPolicyResolver {
+public final class SpringRetryPolicyResolver implements RecoveryPolicyResolver {
 
 	@Override
 	public RecoveryPolicy resolve(Object bean, Duration budget) {

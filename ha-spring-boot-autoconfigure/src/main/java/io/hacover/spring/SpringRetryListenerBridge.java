@@ -1,4 +1,4 @@
-package io.hacover.autoconfigure;
+package io.hacover.spring;
 
 import java.util.List;
 import java.util.Map;
@@ -20,7 +20,7 @@ import org.springframework.retry.context.RetryContextSupport;
  * {@link RetryContext#NAME name} attribute is the connection's name. The callback handed
  * to the listeners cannot be run: the HA engine runs the attempts.
  */
-final class SpringRetryListenerBridge implements HaListener {
+public final class SpringRetryListenerBridge implements HaListener {
 
 	private static final RetryCallback<Object, RuntimeException> ENGINE_RUNS_ATTEMPTS = (context) -> {
 		throw new UnsupportedOperationException("recovery attempts are run by the HA engine");
@@ -30,7 +30,11 @@ final class SpringRetryListenerBridge implements HaListener {
 
 	private final Map<String, RetryContextSupport> recoveries = new ConcurrentHashMap<>();
 
-	SpringRetryListenerBridge(ObjectProvider<RetryListener> listeners) {
+	/**
+	 * Creates a bridge.
+	 * @param listeners the retry listener beans, in order, asked for at each event
+	 */
+	public SpringRetryListenerBridge(ObjectProvider<RetryListener> listeners) {
 		this.listeners = listeners;
 	}
 

@@ -1,4 +1,4 @@
-package io.hacover.autoconfigure;
+package io.hacover.spring;
 
 import java.util.ArrayDeque;
 import java.util.Queue;

@@ -1,4 +1,4 @@
-package io.hacover.autoconfigure;
+package io.hacover.spring;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -17,6 +17,7 @@ import io.hacover.core.ConnectionInfo;
 import io.hacover.core.HaConnections;
 import io.hacover.core.HaEvent;
 import io.hacover.core.HaListener;
+import io.hacover.testsupport.CountingReconnect;
 import io.hacover.testsupport.LineClient;
 import io.hacover.testsupport.LineServer;
 import io.hacover.testsupport.SocketLineClient;

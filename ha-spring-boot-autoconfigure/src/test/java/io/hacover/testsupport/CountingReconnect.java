@@ -1,4 +1,4 @@
-package io.hacover.autoconfigure;
+package io.hacover.testsupport;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -7,14 +7,12 @@ import java.util.function.IntSupplier;
 
 import io.hacover.core.RecoveryContext;
 import io.hacover.core.RecoveryFunction;
-import io.hacover.testsupport.LineClient;
-import io.hacover.testsupport.SocketLineClient;
 
 /**
  * A recovery function for tests: closes the failed client, connects a new one to the port
  * it is given and checks it with {@code PING} (a re-handshake), counting what happens.
  */
-class CountingReconnect implements RecoveryFunction<LineClient> {
+public final class CountingReconnect implements RecoveryFunction<LineClient> {
 
 	private final IntSupplier port;
 
@@ -26,7 +24,12 @@ class CountingReconnect implements RecoveryFunction<LineClient> {
 
 	private final AtomicInteger failedAttempts = new AtomicInteger();
 
-	CountingReconnect(IntSupplier port, Duration readTimeout) {
+	/**
+	 * Creates a function that connects to the given port.
+	 * @param port the port of the server, asked for at each call
+	 * @param readTimeout the read timeout of each new client
+	 */
+	public CountingReconnect(IntSupplier port, Duration readTimeout) {
 		this.port = port;
 		this.readTimeout = readTimeout;
 	}
@@ -61,7 +64,7 @@ class CountingReconnect implements RecoveryFunction<LineClient> {
 	 * Returns how many times the function was called.
 	 * @return the calls, attempts included
 	 */
-	int calls() {
+	public int calls() {
 		return this.calls.get();
 	}
 
@@ -69,7 +72,7 @@ class CountingReconnect implements RecoveryFunction<LineClient> {
 	 * Returns how many recoveries started: calls with attempt number 1.
 	 * @return the recoveries
 	 */
-	int recoveries() {
+	public int recoveries() {
 		return this.recoveries.get();
 	}
 
@@ -77,7 +80,7 @@ class CountingReconnect implements RecoveryFunction<LineClient> {
 	 * Returns how many calls failed.
 	 * @return the failed attempts
 	 */
-	int failedAttempts() {
+	public int failedAttempts() {
 		return this.failedAttempts.get();
 	}
 

@@ -1,4 +1,4 @@
-package io.hacover.autoconfigure;
+package io.hacover.spring;
 
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -13,17 +13,21 @@ import org.springframework.beans.factory.config.BeanPostProcessor;
 /**
  * Adds every {@link HaListener} bean to each {@link HaConnections} bean as soon as the
  * table is made, before any connection is attached, so that the listeners hear the
- * {@code ATTACHED} of every {@code @HaAware} bean. It works the same for the table
- * {@link HaAutoConfiguration} makes and for one the application defines itself.
+ * {@code ATTACHED} of every {@code @HaAware} bean. It works the same for a table the
+ * auto-configuration makes and for one the application defines itself.
  */
-final class HaListenerRegistrar implements BeanPostProcessor {
+public final class HaListenerRegistrar implements BeanPostProcessor {
 
 	private final ObjectProvider<HaListener> listeners;
 
 	private final Set<HaConnections> tables = Collections
 		.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
 
-	HaListenerRegistrar(ObjectProvider<HaListener> listeners) {
+	/**
+	 * Creates a registrar.
+	 * @param listeners the listener beans, in order, asked for when a table is made
+	 */
+	public HaListenerRegistrar(ObjectProvider<HaListener> listeners) {
 		this.listeners = listeners;
 	}
 

@@ -1,4 +1,4 @@
-package io.hacover.autoconfigure;
+package io.hacover.spring;
 
 import java.io.IOException;
 import java.net.SocketException;
@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import io.hacover.autoconfigure.HaAutoConfiguration;
 import io.hacover.core.HaConnections;
 import io.hacover.core.HaEvent.Kind;
 import io.hacover.core.HaEvent;

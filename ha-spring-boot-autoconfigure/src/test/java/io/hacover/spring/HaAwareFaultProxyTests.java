@@ -1,4 +1,4 @@
-package io.hacover.autoconfigure;
+package io.hacover.spring;
 
 import java.io.IOException;
 import java.net.ConnectException;
@@ -9,12 +9,14 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
+import io.hacover.autoconfigure.HaAutoConfiguration;
 import io.hacover.core.ConnectionInfo;
 import io.hacover.core.ConnectionState;
 import io.hacover.core.HaConnections;
 import io.hacover.core.HaEvent;
 import io.hacover.core.HaListener;
 import io.hacover.core.RecoveryFailedException;
+import io.hacover.testsupport.CountingReconnect;
 import io.hacover.testsupport.LineClient;
 import io.hacover.testsupport.LineServer;
 import io.hacover.testsupport.SocketLineClient;

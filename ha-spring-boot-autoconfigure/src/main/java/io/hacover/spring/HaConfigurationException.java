@@ -1,9 +1,9 @@
-package io.hacover.autoconfigure;
+package io.hacover.spring;
 
 /**
  * A misconfiguration of an HA connection, found at start-up: names the connection, the
- * key (a property or annotation attribute) and the fix. Reported by
- * {@link HaConfigurationFailureAnalyzer}.
+ * key (a property or annotation attribute) and the fix. In a Spring Boot application, a
+ * failure analyzer reports it as the one reason start-up failed.
  */
 public class HaConfigurationException extends RuntimeException {
 
@@ -40,7 +40,7 @@ public class HaConfigurationException extends RuntimeException {
 	 * @param connection a connection's name, or {@link #ALL_CONNECTIONS}
 	 * @return {@code connection 'name'}, or {@code every connection}
 	 */
-	static String describe(String connection) {
+	public static String describe(String connection) {
 		return ALL_CONNECTIONS.equals(connection) ? "every connection" : "connection '" + connection + "'";
 	}
 

@@ -1,4 +1,4 @@
-package io.hacover.autoconfigure;
+package io.hacover.spring;
 
 import io.hacover.core.RecoveryContext;
 import io.hacover.core.RecoveryFunction;

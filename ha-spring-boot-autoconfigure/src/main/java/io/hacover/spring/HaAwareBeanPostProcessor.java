@@ -1,4 +1,4 @@
-package io.hacover.autoconfigure;
+package io.hacover.spring;
 
 import java.lang.reflect.Method;
 import java.util.ArrayList;
@@ -30,15 +30,16 @@ import org.springframework.util.StringUtils;
 
 /**
  * Replaces each {@link HaAware @HaAware} bean by its HA connection, after every other
- * post-processor has run. Checks the connection's configuration on the way: an unknown or
- * mistyped recovery bean, a bean with no interface to proxy, or a bad setting fails
- * start-up with an {@link HaConfigurationException}.
+ * post-processor has run, with the table, settings and recovery given by the
+ * {@link HaAwareSupport} bean. Checks the connection's configuration on the way: an
+ * unknown or mistyped recovery bean, a bean with no interface to proxy, or a bad setting
+ * fails start-up with an {@link HaConfigurationException}.
  * <p>
  * When the context closes, Spring destroys the bean it made, not its HA connection; so
  * the HA connection is closed first (H7), which closes the resource in use, the one a
  * recovery made included.
  */
-final class HaAwareBeanPostProcessor implements DestructionAwareBeanPostProcessor, BeanFactoryAware, Ordered {
+public final class HaAwareBeanPostProcessor implements DestructionAwareBeanPostProcessor, BeanFactoryAware, Ordered {
 
 	private static final String TWIN_PREFIX = "io.hacover.reopen.";
 
@@ -84,10 +85,10 @@ final class HaAwareBeanPostProcessor implements DestructionAwareBeanPostProcesso
 		Class type = interfaces.get(0);
 		Attachment attachment = Attachment.of(type, bean, opener(beanName))
 			.name(connection)
-			.settings(support.settings().resolve(connection, annotation.retransmit()))
+			.settings(support.settings(connection, annotation.retransmit()))
 			.alsoImplementing(interfaces.toArray(Class<?>[]::new));
-		RecoveryFunction<?> recovery = new RecoveryBeans(this.beanFactory).recovery(connection, support.properties(),
-				annotation.recovery(), "@HaAware(recovery) on bean '" + beanName + "'");
+		RecoveryFunction<?> recovery = support.recovery(connection, annotation.recovery(),
+				"@HaAware(recovery) on bean '" + beanName + "'");
 		if (recovery != null) {
 			attachment.recovery(recovery);
 		}

@@ -1,0 +1,92 @@
+package io.hacover.autoconfigure;
+
+import io.hacover.core.ConnectionSettings;
+import io.hacover.core.HaConnections;
+import io.hacover.core.RecoveryFunction;
+import io.hacover.core.RetransmitPolicy;
+import io.hacover.spring.HaAwareSupport;
+import io.hacover.spring.HaConfigurationException;
+import io.hacover.spring.RecoveryBeans;
+
+import org.springframework.util.StringUtils;
+
+/**
+ * The {@link HaAwareSupport} of a Spring Boot application: each connection's settings and
+ * recovery bean come from {@code ha.connections.<name>}, then the annotation, then
+ * {@code ha.defaults}. Also what {@link HaDataSourcePostProcessor} and
+ * {@link DeclaredConnectionFactory} use for the connections they make.
+ */
+final class PropertiesHaAwareSupport implements HaAwareSupport {
+
+	private final HaConnections connections;
+
+	private final HaProperties properties;
+
+	private final ConnectionSettingsResolver settings;
+
+	private final RecoveryBeans recoveryBeans;
+
+	PropertiesHaAwareSupport(HaConnections connections, HaProperties properties, ConnectionSettingsResolver settings,
+			RecoveryBeans recoveryBeans) {
+		this.connections = connections;
+		this.properties = properties;
+		this.settings = settings;
+		this.recoveryBeans = recoveryBeans;
+	}
+
+	@Override
+	public HaConnections connections() {
+		return this.connections;
+	}
+
+	/**
+	 * Returns the bound {@code ha.*} properties.
+	 * @return the properties
+	 */
+	HaProperties properties() {
+		return this.properties;
+	}
+
+	/**
+	 * Returns the finder of the beans a connection names.
+	 * @return the recovery beans
+	 */
+	RecoveryBeans recoveryBeans() {
+		return this.recoveryBeans;
+	}
+
+	@Override
+	public ConnectionSettings settings(String connection, RetransmitPolicy[] annotated) {
+		return this.settings.resolve(connection, annotated);
+	}
+
+	/**
+	 * Returns the recovery function of a connection, chosen from
+	 * {@code ha.connections.<name>.recovery}, then the annotation, then
+	 * {@code ha.defaults.recovery}; it looks the bean up by name at each recovery (H4).
+	 * @param <T> the type of the resource
+	 * @param connection the connection's name
+	 * @param annotated the recovery bean named by the annotation, or empty
+	 * @param annotatedKey how to name the annotation in messages
+	 * @return the recovery function, or {@code null} if none is named
+	 * @throws HaConfigurationException if the named bean is missing or not a recovery
+	 * function
+	 */
+	@Override
+	public <T> RecoveryFunction<T> recovery(String connection, String annotated, String annotatedKey) {
+		HaProperties.Connection own = this.properties.getConnections().get(connection);
+		if (own != null && StringUtils.hasText(own.getRecovery())) {
+			return this.recoveryBeans.recovery(connection, "ha.connections." + connection + ".recovery",
+					own.getRecovery());
+		}
+		if (StringUtils.hasText(annotated)) {
+			return this.recoveryBeans.recovery(connection, annotatedKey, annotated);
+		}
+		if (StringUtils.hasText(this.properties.getDefaults().getRecovery())) {
+			return this.recoveryBeans.recovery(connection, "ha.defaults.recovery",
+					this.properties.getDefaults().getRecovery());
+		}
+		return null;
+	}
+
+}
