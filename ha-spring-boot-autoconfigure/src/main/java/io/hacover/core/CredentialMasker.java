@@ -14,12 +14,12 @@ import java.util.regex.Pattern;
  * Used for every error message the library keeps or shows: the last failure of a
  * connection (H18), event text, the actuator endpoint and health details.
  */
-public final class CredentialMasker {
+final class CredentialMasker {
 
 	/**
 	 * What a masked value is replaced with.
 	 */
-	public static final String MASK = "******";
+	static final String MASK = "******";
 
 	private static final List<Rule> RULES = List.of(
 			new Rule("([a-zA-Z][a-zA-Z0-9+.-]*://)[^/\\s@?#]+@", "$1" + MASK + "@"),
@@ -35,7 +35,7 @@ public final class CredentialMasker {
 	 * @param text any text, possibly {@code null}
 	 * @return the masked text, {@code null} for {@code null}
 	 */
-	public static String mask(String text) {
+	static String mask(String text) {
 		if (text == null) {
 			return null;
 		}

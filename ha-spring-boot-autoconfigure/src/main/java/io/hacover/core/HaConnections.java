@@ -10,7 +10,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Function;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -189,32 +188,6 @@ public final class HaConnections {
 		String name = StringUtils.hasText(attachment.name) ? attachment.name : attachment.type.getSimpleName();
 		return new WaitingOpener<>(attachment.opener, name, settingsOf(attachment).policy(), classifierOf(attachment))
 			.open();
-	}
-
-	/**
-	 * Opens and attaches as {@link #open(Attachment)}, for covers whose callers expect an
-	 * error type of their own: an exception of the {@code expected} type and unchecked
-	 * ones are thrown as they are, any other checked exception is turned into one by
-	 * {@code wrap}.
-	 * @param <T> the interface type
-	 * @param <X> the expected exception type
-	 * @param attachment what to open and attach
-	 * @param expected the exception type the caller declares, such as {@code IOException}
-	 * @param wrap makes an exception of that type from any other checked exception
-	 * @return the HA connection
-	 * @throws X when opening or attaching fails
-	 */
-	public <T, X extends Exception> T open(Attachment<T> attachment, Class<X> expected, Function<Exception, X> wrap)
-			throws X {
-		try {
-			return open(attachment);
-		}
-		catch (RuntimeException ex) {
-			throw ex;
-		}
-		catch (Exception ex) {
-			throw expected.isInstance(ex) ? expected.cast(ex) : wrap.apply(ex);
-		}
 	}
 
 	/**

@@ -22,16 +22,25 @@ public record HaEvent(Kind kind, String connection, Instant time, int attempt, T
 	}
 
 	/**
-	 * Returns the event with the cause's text masked ({@link CredentialMasker}), so that
+	 * Returns the cause as text ({@code toString()}) with credentials masked: the user
+	 * information of URLs, values of keys such as {@code password=} and {@code token=},
+	 * and {@code Bearer} or {@code Basic} credentials. The text to show or log instead of
+	 * the cause's own message.
+	 * @return the masked text, or {@code null} if the event has no cause
+	 */
+	public String maskedCause() {
+		return (this.cause != null) ? CredentialMasker.mask(this.cause.toString()) : null;
+	}
+
+	/**
+	 * Returns the event with the cause's text masked ({@link #maskedCause()}), so that
 	 * logging an event never shows a password or token.
 	 * @return the event as text
 	 */
 	@Override
 	public String toString() {
 		return "HaEvent[kind=" + this.kind + ", connection=" + this.connection + ", time=" + this.time + ", attempt="
-				+ this.attempt + ", cause="
-				+ ((this.cause != null) ? CredentialMasker.mask(this.cause.toString()) : null) + ", duration="
-				+ this.duration + "]";
+				+ this.attempt + ", cause=" + maskedCause() + ", duration=" + this.duration + "]";
 	}
 
 	/**

@@ -306,9 +306,7 @@ public final class HaChannels {
 			attachment.name(name);
 		}
 		customizer.accept(attachment);
-		return this.connections.open(attachment, IOException.class,
-				(ex) -> new IOException("cannot open " + ((name != null) ? "connection '" + name + "'" : "the channel"),
-						ex));
+		return Opening.open(this.connections, attachment, (name != null) ? "connection '" + name + "'" : "the channel");
 	}
 
 	private static Set<OpenOption> writeOptions(OpenOption... options) {

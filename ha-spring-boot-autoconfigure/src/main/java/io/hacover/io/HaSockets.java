@@ -95,8 +95,7 @@ public final class HaSockets {
 		if (options.settings() != null) {
 			attachment.settings(options.settings());
 		}
-		return this.connections.open(attachment, IOException.class,
-				(ex) -> new IOException("connection '" + name + "': connecting failed", ex));
+		return Opening.open(this.connections, attachment, "connection '" + name + "'");
 	}
 
 	/**

@@ -97,10 +97,18 @@ public final class HaAwareBeanPostProcessor implements DestructionAwareBeanPostP
 					"another bean already uses the connection name '" + connection + "'",
 					"give each @HaAware bean its own name with @HaAware(name = ...)");
 		}
-		// Making the bean is the "open" of an open-style operation (H6).
-		Object connectionProxy = support.connections()
-			.open(attachment, BeanCreationException.class,
-					(ex) -> new BeanCreationException(beanName, "could not make the bean HA-aware", ex));
+		// Making the bean is the "open" of an open-style operation (H6): if the attach
+		// fails, the bean is closed.
+		Object connectionProxy;
+		try {
+			connectionProxy = support.connections().open(attachment);
+		}
+		catch (RuntimeException ex) {
+			throw ex;
+		}
+		catch (Exception ex) {
+			throw new BeanCreationException(beanName, "could not make the bean HA-aware", ex);
+		}
 		this.connectionsByBean.put(beanName, connectionProxy);
 		this.madeBeans.add(bean);
 		return connectionProxy;

@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 
-import io.hacover.core.CredentialMasker;
 import io.hacover.core.HaConnections;
 import io.hacover.core.HaEvent;
 import io.hacover.core.HaListener;
@@ -134,7 +133,7 @@ public class HaConnectionEvent extends ApplicationEvent {
 	 * Returns the error that goes with the event: the stale error for
 	 * {@code RECOVERY_STARTED}, {@code GAVE_UP} and {@code INTERRUPTED}, the failure of
 	 * the recovery function for {@code ATTEMPT_FAILED}. Its message is the original one:
-	 * mask it with {@link CredentialMasker#mask(String)} before showing or logging it.
+	 * show or log {@link HaEvent#maskedCause()} instead.
 	 * @return the error, or {@code null} if none
 	 */
 	public Throwable cause() {
@@ -152,16 +151,14 @@ public class HaConnectionEvent extends ApplicationEvent {
 
 	/**
 	 * Returns the event as text, with the cause's credentials masked
-	 * ({@link CredentialMasker}), so that logging an event never shows a password or
+	 * ({@link HaEvent#maskedCause()}), so that logging an event never shows a password or
 	 * token.
 	 * @return the event as text
 	 */
 	@Override
 	public String toString() {
-		Throwable cause = this.event.cause();
 		return "HaConnectionEvent[kind=" + kind() + ", connection=" + connection() + ", time=" + time() + ", attempt="
-				+ attempt() + ", cause=" + ((cause != null) ? CredentialMasker.mask(cause.toString()) : null)
-				+ ", duration=" + duration() + "]";
+				+ attempt() + ", cause=" + this.event.maskedCause() + ", duration=" + duration() + "]";
 	}
 
 }

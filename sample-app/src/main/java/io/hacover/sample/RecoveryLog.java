@@ -6,11 +6,9 @@ import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 
 import io.hacover.core.ConnectionInfo;
-import io.hacover.core.CredentialMasker;
 import io.hacover.core.HaConnections;
 import io.hacover.core.HaEvent;
 import io.hacover.core.HaListener;
-import io.hacover.spring.BeanNameRecoveryFunction;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
@@ -25,7 +23,7 @@ import org.springframework.beans.factory.ObjectProvider;
  * {@value #KEPT} events for {@code /api/demo}.
  * <p>
  * Failed recovery attempts and retransmissions are not told one by one: the line of the
- * recovery counts the attempts. Error messages are masked ({@code CredentialMasker}).
+ * recovery counts the attempts. Error messages are masked ({@code HaEvent.maskedCause()}).
  */
 final class RecoveryLog implements HaListener {
 
@@ -89,11 +87,11 @@ final class RecoveryLog implements HaListener {
 
 	private static String detail(HaEvent event, ConnectionInfo info) {
 		return switch (event.kind()) {
-			case RECOVERY_STARTED -> "connection lost (" + describe(event.cause()) + "), recovering";
+			case RECOVERY_STARTED -> "connection lost (" + describe(event) + "), recovering";
 			case RECOVERED ->
 				"recovered in %d ms after %s%s".formatted(event.duration().toMillis(), attempts(event), byBean(info));
 			case GAVE_UP -> "gave up after %s in %d ms (%s)".formatted(attempts(event), event.duration().toMillis(),
-					describe(event.cause()));
+					describe(event));
 			case INTERRUPTED -> "recovery interrupted after %d ms".formatted(event.duration().toMillis());
 			case ATTACHED -> "attached";
 			case DETACHED -> "detached";
@@ -106,19 +104,18 @@ final class RecoveryLog implements HaListener {
 	}
 
 	private static String byBean(ConnectionInfo info) {
-		return (info != null && info.recovery() instanceof BeanNameRecoveryFunction<?> bean)
-				? " by '" + bean.beanName() + "'" : "";
+		return (info != null) ? " by '" + info.recovery() + "'" : "";
 	}
 
 	/**
-	 * Returns an error as one line for the log: its class and the first line of its
-	 * message, credentials masked.
-	 * @param ex the error
-	 * @return the text
+	 * Returns the error of an event as one line for the log: its simple class name and
+	 * the first line of its message, credentials masked ({@link HaEvent#maskedCause()}).
 	 */
-	static String describe(Throwable ex) {
-		String message = (ex.getMessage() != null) ? ex.getMessage().lines().findFirst().orElse("") : "";
-		return ex.getClass().getSimpleName() + (message.isEmpty() ? "" : ": " + CredentialMasker.mask(message));
+	private static String describe(HaEvent event) {
+		String text = event.maskedCause().lines().findFirst().orElse("");
+		int colon = text.indexOf(": ");
+		String type = (colon >= 0) ? text.substring(0, colon) : text;
+		return type.substring(type.lastIndexOf('.') + 1) + ((colon >= 0) ? text.substring(colon) : "");
 	}
 
 	private static String attempts(HaEvent event) {

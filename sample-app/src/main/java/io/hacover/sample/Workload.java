@@ -94,7 +94,7 @@ abstract class Workload {
 			if (!handles(ex)) {
 				this.unexpectedErrors.incrementAndGet();
 				if (this.failedInARow++ == 0) {
-					logger.warn("%s: call failed unexpectedly (%s)".formatted(this.name, RecoveryLog.describe(ex)));
+					logger.warn("%s: call failed unexpectedly (%s)".formatted(this.name, ex.getClass().getName()));
 				}
 			}
 		}
