@@ -23,7 +23,8 @@ import org.springframework.beans.factory.ObjectProvider;
  * {@value #KEPT} events for {@code /api/demo}.
  * <p>
  * Failed recovery attempts and retransmissions are not told one by one: the line of the
- * recovery counts the attempts. Error messages are masked ({@code HaEvent.maskedCause()}).
+ * recovery counts the attempts. Error messages are masked
+ * ({@code HaEvent.maskedCause()}).
  */
 final class RecoveryLog implements HaListener {
 
