@@ -46,7 +46,8 @@ import org.springframework.util.Assert;
 public final class HaChannels {
 
 	/**
-	 * How long an HTTP request may wait for its answer, by default.
+	 * How long an HTTP request may wait for its answer, and a read of its body for more
+	 * bytes, by default.
 	 */
 	public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
 
@@ -78,7 +79,8 @@ public final class HaChannels {
 	 * Creates covers on the given table with the given HTTP client.
 	 * @param connections the table of HA connections
 	 * @param http the client for {@code http:} and {@code https:} URIs
-	 * @param timeout how long one HTTP request may wait for its answer
+	 * @param timeout how long one HTTP request may wait for its answer, and each read of
+	 * its body for more bytes, before a stale error (H35)
 	 */
 	public HaChannels(HaConnections connections, HttpClient http, Duration timeout) {
 		Assert.notNull(connections, "'connections' must not be null");
@@ -91,8 +93,10 @@ public final class HaChannels {
 
 	/**
 	 * Returns covers on the same table and HTTP client whose HTTP requests wait at most
-	 * the given time for their answer.
-	 * @param timeout how long one HTTP request may wait for its answer
+	 * the given time for their answer, and each read of a body at most that time for more
+	 * bytes (H35).
+	 * @param timeout how long one HTTP request may wait for its answer, and each read of
+	 * its body for more bytes
 	 * @return the covers
 	 */
 	public HaChannels withTimeout(Duration timeout) {
