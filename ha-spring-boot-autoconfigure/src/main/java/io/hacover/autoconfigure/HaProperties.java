@@ -265,8 +265,8 @@ public class HaProperties {
 
 		/**
 		 * How long a read of a 'socket' waits for data before the connection is deemed
-		 * dead, or how long an 'http' request waits for its answer. Default 30s for
-		 * sockets, 10s for http.
+		 * dead, or how long an 'http' request waits for its answer and a read of its body
+		 * for more bytes. Default 30s for sockets, 10s for http.
 		 */
 		private Duration readTimeout;
 

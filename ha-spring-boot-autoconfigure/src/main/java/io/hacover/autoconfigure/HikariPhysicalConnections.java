@@ -1,11 +1,13 @@
 package io.hacover.autoconfigure;
 
+import java.util.Properties;
 import java.util.function.UnaryOperator;
 
 import javax.sql.DataSource;
 
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.util.DriverDataSource;
+import io.hacover.jdbc.PostgresDeadPeerDetection;
 
 /**
  * Makes the physical connections of a HikariCP pool HA connections, under the pool: the
@@ -18,6 +20,9 @@ import com.zaxxer.hikari.util.DriverDataSource;
  * {@code SELECT 1} on PostgreSQL (README, "Performance"): about HikariCP's own throughput
  * under the pool against 0.80 of it over the pool, and back 80 ms after a restarted
  * server accepts connections against 440 ms over the pool.
+ * <p>
+ * Connections to PostgreSQL get {@linkplain PostgresDeadPeerDetection dead-peer
+ * detection} unless the pool's URL or data source properties set it otherwise (H35).
  */
 final class HikariPhysicalConnections {
 
@@ -36,8 +41,10 @@ final class HikariPhysicalConnections {
 				|| pool.getJdbcUrl() == null) {
 			return false;
 		}
-		pool.setDataSource(wrap.apply(new DriverDataSource(pool.getJdbcUrl(), pool.getDriverClassName(),
-				pool.getDataSourceProperties(), pool.getUsername(), pool.getPassword())));
+		Properties properties = PostgresDeadPeerDetection.withDeadPeerDetection(pool.getJdbcUrl(),
+				pool.getDataSourceProperties());
+		pool.setDataSource(wrap.apply(new DriverDataSource(pool.getJdbcUrl(), pool.getDriverClassName(), properties,
+				pool.getUsername(), pool.getPassword())));
 		return true;
 	}
 

@@ -46,7 +46,8 @@ import org.springframework.util.Assert;
 public final class HaChannels {
 
 	/**
-	 * How long an HTTP request may wait for its answer, by default.
+	 * How long an HTTP request may wait for its answer, and a read of its body for more
+	 * bytes, by default.
 	 */
 	public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
 
@@ -78,7 +79,8 @@ public final class HaChannels {
 	 * Creates covers on the given table with the given HTTP client.
 	 * @param connections the table of HA connections
 	 * @param http the client for {@code http:} and {@code https:} URIs
-	 * @param timeout how long one HTTP request may wait for its answer
+	 * @param timeout how long one HTTP request may wait for its answer, and each read of
+	 * its body for more bytes, before a stale error (H35)
 	 */
 	public HaChannels(HaConnections connections, HttpClient http, Duration timeout) {
 		Assert.notNull(connections, "'connections' must not be null");
@@ -91,8 +93,10 @@ public final class HaChannels {
 
 	/**
 	 * Returns covers on the same table and HTTP client whose HTTP requests wait at most
-	 * the given time for their answer.
-	 * @param timeout how long one HTTP request may wait for its answer
+	 * the given time for their answer, and each read of a body at most that time for more
+	 * bytes (H35).
+	 * @param timeout how long one HTTP request may wait for its answer, and each read of
+	 * its body for more bytes
 	 * @return the covers
 	 */
 	public HaChannels withTimeout(Duration timeout) {
@@ -252,13 +256,15 @@ public final class HaChannels {
 	/**
 	 * The built-in recovery of HA channels: reopens the channel the way it was first
 	 * opened, closing the failed one quietly, and seeks back to the position the failed
-	 * one had reached (H26, H27).
+	 * one had reached (H26, H27). That position is read once the failed channel is closed
+	 * and the reads and writes that duplicates still had in progress on it have ended, so
+	 * that none of them is lost or counted twice (H34).
 	 * @param context the recovery context
 	 * @return the reopened channel, at the same position
 	 * @throws Exception when reopening or seeking fails
 	 */
 	public static SeekableByteChannel reopenAtPosition(RecoveryContext<SeekableByteChannel> context) throws Exception {
-		long position = context.failedResource().position();
+		long position = closeAndSettle(context.failedResource());
 		SeekableByteChannel fresh = context.reopen();
 		return fresh.position(position);
 	}
@@ -274,15 +280,12 @@ public final class HaChannels {
 	 * {@code https:}
 	 * @return the new channel, at the same position
 	 * @throws IOException when it cannot be opened
+	 * @throws InterruptedException if the thread is interrupted while the transfers in
+	 * progress on the failed channel end
 	 */
-	public SeekableByteChannel reopen(RecoveryContext<SeekableByteChannel> context, URI elsewhere) throws IOException {
-		long position = context.failedResource().position();
-		try {
-			context.failedResource().close();
-		}
-		catch (IOException ex) {
-			// The failed channel is given up; a failure to close it changes nothing.
-		}
+	public SeekableByteChannel reopen(RecoveryContext<SeekableByteChannel> context, URI elsewhere)
+			throws IOException, InterruptedException {
+		long position = closeAndSettle(context.failedResource());
 		String scheme = String.valueOf(elsewhere.getScheme()).toLowerCase(java.util.Locale.ROOT);
 		SeekableByteChannel raw;
 		if (scheme.equals("file")) {
@@ -294,6 +297,24 @@ public final class HaChannels {
 			raw = channel;
 		}
 		return new TrackedChannel(raw, 0).position(position);
+	}
+
+	/**
+	 * Closes a failed channel quietly and returns the position it reached once the
+	 * transfers in progress on it ended (H34).
+	 */
+	private static long closeAndSettle(SeekableByteChannel failed) throws IOException, InterruptedException {
+		if (failed instanceof TrackedChannel tracked) {
+			return tracked.closeAndSettle();
+		}
+		long position = failed.position();
+		try {
+			failed.close();
+		}
+		catch (IOException ex) {
+			// The failed channel is given up; a failure to close it changes nothing.
+		}
+		return position;
 	}
 
 	private SeekableByteChannel attach(String name, String kind, Opener<SeekableByteChannel> raw,

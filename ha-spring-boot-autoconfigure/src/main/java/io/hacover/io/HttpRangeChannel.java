@@ -2,18 +2,22 @@ package io.hacover.io;
 
 import java.io.FileNotFoundException;
 import java.io.IOException;
-import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
+import java.nio.channels.AsynchronousCloseException;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.NonWritableChannelException;
 import java.nio.channels.SeekableByteChannel;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Flow;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -28,6 +32,12 @@ import io.hacover.core.StaleConnectionException;
  * ({@link StaleConnectionException}); a missing file, a server that ignores the range or
  * refuses a valid one are ordinary errors with a message that says so, since reconnecting
  * cannot help.
+ * <p>
+ * Every wait has a timeout, so that a black-holed server becomes a stale error instead of
+ * a hang (H35): the answer to a request ({@link HttpRequest.Builder#timeout}) and each
+ * wait for more bytes of a body ({@link TimedBody}). One thread reads at a time (the
+ * {@link TrackedChannel} over it sees to that); {@link #close()} may come from any thread
+ * and ends a read that waits with an {@link AsynchronousCloseException}.
  */
 final class HttpRangeChannel implements SeekableByteChannel {
 
@@ -43,13 +53,13 @@ final class HttpRangeChannel implements SeekableByteChannel {
 
 	private final Duration timeout;
 
-	private InputStream body;
+	private volatile TimedBody body;
 
 	private long position;
 
-	private long size = -1;
+	private volatile long size = -1;
 
-	private boolean open = true;
+	private volatile boolean open = true;
 
 	HttpRangeChannel(HttpClient client, URI uri, Duration timeout) {
 		this.client = client;
@@ -67,17 +77,35 @@ final class HttpRangeChannel implements SeekableByteChannel {
 		if (this.size >= 0 && this.position >= this.size) {
 			return -1;
 		}
-		if (this.body == null && !request()) {
-			return -1;
+		TimedBody current = this.body;
+		if (current == null) {
+			current = request();
+			if (current == null) {
+				return -1;
+			}
 		}
-		byte[] chunk = new byte[Math.min(dst.remaining(), 64 * 1024)];
 		int read;
 		try {
-			read = this.body.read(chunk);
+			read = current.read(dst, this.timeout);
+		}
+		catch (HttpTimeoutException ex) {
+			closeBody();
+			throw new StaleConnectionException("no data from " + this.where + " at byte " + this.position + " within "
+					+ this.timeout.toMillis() + " ms; the server or the network stopped answering", ex);
+		}
+		catch (AsynchronousCloseException ex) {
+			// Another thread closed the channel (a recovery, or close()): not a failure
+			// of the connection to report, and already a stale error for the classifier.
+			throw ex;
 		}
 		catch (IOException ex) {
 			closeBody();
 			throw new StaleConnectionException("reading " + this.where + " at byte " + this.position + " failed", ex);
+		}
+		catch (InterruptedException ex) {
+			close();
+			Thread.currentThread().interrupt();
+			throw new ClosedByInterruptException();
 		}
 		if (read < 0) {
 			closeBody();
@@ -87,26 +115,29 @@ final class HttpRangeChannel implements SeekableByteChannel {
 			}
 			return -1;
 		}
-		dst.put(chunk, 0, read);
 		this.position += read;
 		return read;
 	}
 
 	/**
 	 * Sends the {@code GET} for the bytes from the current position on.
-	 * @return {@code false} if the position is at or past the end of the file
+	 * @return the body to read, or {@code null} if the position is at or past the end of
+	 * the file
 	 */
-	private boolean request() throws IOException {
+	private TimedBody request() throws IOException {
 		HttpRequest.Builder request = HttpRequest.newBuilder(this.uri).timeout(this.timeout).GET();
 		if (this.position > 0) {
 			request.header("Range", "bytes=" + this.position + "-");
 		}
-		HttpResponse<InputStream> response = send(request.build());
+		HttpResponse<Flow.Publisher<List<ByteBuffer>>> response = send(request.build(),
+				HttpResponse.BodyHandlers.ofPublisher());
+		TimedBody body = new TimedBody();
+		response.body().subscribe(body);
 		int status = response.statusCode();
 		if (status == 206) {
 			Matcher range = CONTENT_RANGE.matcher(header(response, "Content-Range"));
 			if (!range.matches() || Long.parseLong(range.group(1)) != this.position) {
-				response.body().close();
+				body.close();
 				throw new IOException("the server at " + this.where + " answered the range request for bytes "
 						+ this.position + "- with Content-Range '" + header(response, "Content-Range")
 						+ "'; it cannot resume reading there");
@@ -114,26 +145,24 @@ final class HttpRangeChannel implements SeekableByteChannel {
 			if (!"*".equals(range.group(3))) {
 				this.size = Long.parseLong(range.group(3));
 			}
-			this.body = response.body();
-			return true;
+			return use(body);
 		}
 		if (status == 200) {
 			if (this.position > 0) {
-				response.body().close();
+				body.close();
 				throw new IOException("the server at " + this.where + " ignored the range request for bytes "
 						+ this.position + "- and answered 200 with the whole file; it cannot resume reading in the "
 						+ "middle of the file: use a server that supports Range requests");
 			}
 			response.headers().firstValueAsLong("Content-Length").ifPresent((length) -> this.size = length);
-			this.body = response.body();
-			return true;
+			return use(body);
 		}
-		response.body().close();
+		body.close();
 		if (status == 416) {
 			Matcher unsatisfied = UNSATISFIED_RANGE.matcher(header(response, "Content-Range"));
 			if (unsatisfied.matches() && this.position >= Long.parseLong(unsatisfied.group(1))) {
 				this.size = Long.parseLong(unsatisfied.group(1));
-				return false;
+				return null;
 			}
 			throw new IOException("the server at " + this.where + " refused the range request for bytes "
 					+ this.position + "- (416, Content-Range '" + header(response, "Content-Range")
@@ -148,16 +177,29 @@ final class HttpRangeChannel implements SeekableByteChannel {
 		throw new IOException("the server at " + this.where + " answered " + status + " to a GET");
 	}
 
-	private HttpResponse<InputStream> send(HttpRequest request) throws IOException {
+	/**
+	 * Makes the body of a successful answer the one to read, unless the channel was
+	 * closed meanwhile by another thread.
+	 */
+	private TimedBody use(TimedBody body) throws AsynchronousCloseException {
+		this.body = body;
+		if (!this.open) {
+			closeBody();
+			throw new AsynchronousCloseException();
+		}
+		return body;
+	}
+
+	private <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler) throws IOException {
 		try {
-			return this.client.send(request, HttpResponse.BodyHandlers.ofInputStream());
+			return this.client.send(request, handler);
 		}
 		catch (HttpTimeoutException ex) {
 			throw new StaleConnectionException("no answer from " + this.where + " within " + this.timeout, ex);
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
-			throw new java.io.InterruptedIOException("interrupted while waiting for " + this.where);
+			throw new InterruptedIOException("interrupted while waiting for " + this.where);
 		}
 	}
 
@@ -197,11 +239,10 @@ final class HttpRangeChannel implements SeekableByteChannel {
 	public long size() throws IOException {
 		requireOpen();
 		if (this.size < 0) {
-			HttpResponse<InputStream> response = send(HttpRequest.newBuilder(this.uri)
+			HttpResponse<Void> response = send(HttpRequest.newBuilder(this.uri)
 				.timeout(this.timeout)
 				.method("HEAD", HttpRequest.BodyPublishers.noBody())
-				.build());
-			response.body().close();
+				.build(), HttpResponse.BodyHandlers.discarding());
 			if (response.statusCode() == 404 || response.statusCode() == 410) {
 				throw new FileNotFoundException(this.where + ": the server answered " + response.statusCode());
 			}
@@ -233,16 +274,10 @@ final class HttpRangeChannel implements SeekableByteChannel {
 	}
 
 	private void closeBody() {
-		InputStream current = this.body;
+		TimedBody current = this.body;
 		this.body = null;
 		if (current != null) {
-			try {
-				current.close();
-			}
-			catch (IOException ex) {
-				// The body is given up; a failure to close it changes nothing for the
-				// reader.
-			}
+			current.close();
 		}
 	}
 

@@ -17,12 +17,16 @@ import org.springframework.util.Assert;
  * {@link #getConnection()}: the target of a data source declared with
  * {@code ha.connections.<name>.kind: jdbc}. The password is kept for connecting and never
  * shown.
+ * <p>
+ * Connections to PostgreSQL get {@linkplain PostgresDeadPeerDetection dead-peer
+ * detection}: TCP keepalive tuned per socket, a connect and a login timeout, each unless
+ * the URL sets it (H35).
  */
 public final class DriverDataSource implements DataSource {
 
 	private final String url;
 
-	private final Properties credentials = new Properties();
+	private final Properties properties;
 
 	private int loginTimeout;
 
@@ -35,25 +39,29 @@ public final class DriverDataSource implements DataSource {
 	public DriverDataSource(String url, String username, String password) {
 		Assert.isTrue(url != null && url.startsWith("jdbc:"), "'url' must be a JDBC URL");
 		this.url = url;
-		if (username != null) {
-			this.credentials.setProperty("user", username);
-		}
-		if (password != null) {
-			this.credentials.setProperty("password", password);
-		}
+		this.properties = PostgresDeadPeerDetection.withDeadPeerDetection(url, credentials(username, password));
 	}
 
 	@Override
 	public Connection getConnection() throws SQLException {
-		return DriverManager.getConnection(this.url, this.credentials);
+		return DriverManager.getConnection(this.url, this.properties);
 	}
 
 	@Override
 	public Connection getConnection(String username, String password) throws SQLException {
-		Properties given = new Properties();
-		given.setProperty("user", username);
-		given.setProperty("password", password);
-		return DriverManager.getConnection(this.url, given);
+		return DriverManager.getConnection(this.url,
+				PostgresDeadPeerDetection.withDeadPeerDetection(this.url, credentials(username, password)));
+	}
+
+	private static Properties credentials(String username, String password) {
+		Properties credentials = new Properties();
+		if (username != null) {
+			credentials.setProperty("user", username);
+		}
+		if (password != null) {
+			credentials.setProperty("password", password);
+		}
+		return credentials;
 	}
 
 	@Override

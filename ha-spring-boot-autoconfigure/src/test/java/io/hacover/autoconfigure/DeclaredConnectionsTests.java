@@ -2,16 +2,19 @@ package io.hacover.autoconfigure;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import javax.sql.DataSource;
 
+import io.hacover.core.ConnectionInfo;
 import io.hacover.core.HaConnections;
 import io.hacover.core.RecoveryFunction;
 import io.hacover.io.HaChannels;
@@ -26,6 +29,7 @@ import io.hacover.spring.HaConfigurationException;
 import io.hacover.testsupport.HttpFileServer;
 import io.hacover.testsupport.LineServer;
 import io.hacover.testsupport.PostgresServer;
+import io.hacover.testsupport.TcpFaultProxy;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,6 +41,8 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -116,6 +122,32 @@ class DeclaredConnectionsTests {
 					assertThat(hello.count()).isEqualTo(2);
 					assertThat(context.getBean(HaConnections.class).find("feed").orElseThrow().recoveriesSucceeded())
 						.isOne();
+				});
+		}
+	}
+
+	@Test
+	@DisplayName("H35: a declared 'socket' reads with its read-timeout: a black-holed peer becomes a stale "
+			+ "SocketTimeoutException instead of a hang")
+	void declaredSocketTimesOutOnABlackHoledPeer() throws IOException {
+		try (LineServer server = LineServer.start(); TcpFaultProxy proxy = TcpFaultProxy.start(server.port())) {
+			this.runner
+				.withPropertyValues("ha.connections.feed.kind=socket",
+						"ha.connections.feed.endpoints=127.0.0.1:" + proxy.port(),
+						"ha.connections.feed.read-timeout=300ms", "ha.connections.feed.connect-timeout=1s")
+				.run((context) -> {
+					SocketConnection socket = context.getBean("feed", SocketConnection.class);
+					assertThat(call(socket, "ECHO before")).isEqualTo("before");
+					proxy.blackHole(true);
+					// Bounds a read that would wait for ever; not a measure of speed.
+					Throwable failure = assertTimeoutPreemptively(Duration.ofSeconds(30),
+							() -> catchThrowable(() -> call(socket, "ECHO lost")));
+					assertThat(failure).isInstanceOf(SocketTimeoutException.class);
+					ConnectionInfo info = context.getBean(HaConnections.class).find("feed").orElseThrow();
+					assertThat(info.lastFailure().type()).isEqualTo(SocketTimeoutException.class.getName());
+					assertThat(info.recoveriesSucceeded()).isPositive();
+					proxy.blackHole(false);
+					assertThat(call(socket, "ECHO after")).isEqualTo("after");
 				});
 		}
 	}

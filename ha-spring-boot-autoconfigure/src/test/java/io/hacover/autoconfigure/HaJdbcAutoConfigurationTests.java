@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 import javax.sql.DataSource;
@@ -12,6 +13,9 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.hacover.core.HaConnections;
 import io.hacover.jdbc.DriverDataSource;
 import io.hacover.jdbc.HaDataSource;
+import io.hacover.testsupport.KernelTcpSockets;
+import io.hacover.testsupport.KernelTcpSockets.KernelSocket;
+import io.hacover.testsupport.KernelTcpSockets.Timer;
 import io.hacover.testsupport.PostgresServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,6 +31,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * {@code ha.jdbc.enabled=true} makes the application's data source hand out HA
@@ -78,6 +84,27 @@ class HaJdbcAutoConfigurationTests {
 				assertThat(JdbcClient.create(pool).sql("select 3").query(Integer.class).single()).isEqualTo(3);
 				assertThat(connections.connections()).allSatisfy((info) -> assertThat(info.kind()).isEqualTo("jdbc"))
 					.hasSizeLessThanOrEqualTo(pool.getMaximumPoolSize());
+			});
+	}
+
+	@Test
+	@DisplayName("H35: with ha.jdbc.enabled, the pool's physical connections to PostgreSQL have TCP keepalive on "
+			+ "with a 30 s idle time, in the kernel's own socket table")
+	void hikariPhysicalConnectionsHaveKeepAlive() {
+		assumeThat(KernelTcpSockets.available()).as("the kernel's socket table is readable in /proc/net").isTrue();
+		this.runner
+			.withPropertyValues("ha.jdbc.enabled=true", "spring.datasource.url=" + server.jdbcUrl(),
+					"spring.datasource.username=postgres", "spring.datasource.password=")
+			.run((context) -> {
+				HikariDataSource pool = context.getBean(HikariDataSource.class);
+				try (Connection connection = pool.getConnection()) {
+					int clientPort = server.clientPort(connection);
+					await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+						KernelSocket socket = KernelTcpSockets.find(clientPort, server.port()).orElseThrow();
+						assertThat(socket.timer()).isEqualTo(Timer.KEEPALIVE);
+						assertThat(socket.dueIn()).isLessThanOrEqualTo(Duration.ofSeconds(30));
+					});
+				}
 			});
 	}
 

@@ -4,7 +4,10 @@ import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
@@ -19,11 +22,13 @@ import java.util.concurrent.atomic.AtomicReference;
 import io.hacover.core.ConnectionInfo;
 import io.hacover.core.ConnectionSettings;
 import io.hacover.core.HaConnections;
+import io.hacover.core.RecoveryFailedException;
 import io.hacover.core.RecoveryPolicy;
 import io.hacover.core.StaleConnectionClassifier;
 import io.hacover.testsupport.LineServer;
 import io.hacover.testsupport.TcpFaultProxy;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -32,11 +37,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.awaitility.Awaitility.await;
 
 /**
  * Tests of the socket cover against real line servers: reconnect, fail-over, handshake,
- * black-holed peers and bad input (H6, H8, H10, H14, H26, H27).
+ * black-holed peers and endpoints that never answer, and bad input (H6, H8, H10, H14,
+ * H26, H27, H35).
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class SocketCoverTests {
@@ -174,6 +181,59 @@ class SocketCoverTests {
 	}
 
 	@Test
+	@DisplayName("H35: a black-holed peer becomes a stale SocketTimeoutException at the read timeout, on the first "
+			+ "socket and again on the socket its recovery connected, and the connection works once the network heals")
+	void blackHoledPeerTimesOutOnEverySocketTheRecoveryConnects() throws IOException {
+		LineServer server = server();
+		TcpFaultProxy proxy = TcpFaultProxy.start(server.port());
+		this.closeables.add(proxy);
+		SocketOptions options = this.recordingPlainSockets.withReadTimeout(Duration.ofMillis(300))
+			.withSettings(ConnectionSettings.defaults().withPolicy(FAST).withMaxRetransmissions(0));
+		SocketConnection connection = connect(List.of(new InetSocketAddress("127.0.0.1", proxy.port())), options);
+		assertThat(call(connection, "ECHO before")).isEqualTo("before");
+		proxy.blackHole(true);
+		for (int socket = 1; socket <= 2; socket++) {
+			// Bounds a read that would wait for ever; not a measure of speed.
+			Throwable failure = assertTimeoutPreemptively(Duration.ofSeconds(20),
+					() -> catchThrowable(() -> call(connection, "ECHO lost")));
+			assertThat(failure).as("the failure of the call on socket %d", socket)
+				.isInstanceOf(SocketTimeoutException.class);
+			assertThat(info("orders").recoveriesSucceeded()).isEqualTo(socket);
+		}
+		assertThat(this.plainSockets).hasSize(3);
+		proxy.blackHole(false);
+		assertThat(call(connection, "ECHO after")).isEqualTo("after");
+		assertThat(proxy.connectionsAccepted()).isEqualTo(3);
+		assertThat(info("orders").lastFailure().type()).isEqualTo(SocketTimeoutException.class.getName());
+	}
+
+	@Test
+	@DisplayName("H35: a connect to an endpoint that never answers fails at the connect timeout, at the first "
+			+ "connect and in every recovery attempt, so that the next endpoint is tried and a recovery ends")
+	void connectToASilentEndpointEndsAtTheConnectTimeout() throws IOException {
+		InetSocketAddress silent = silentEndpoint();
+		LineServer server = server();
+		SocketOptions options = this.recordingPlainSockets.withConnectTimeout(Duration.ofMillis(300));
+		// Bounds connects that would wait for ever; not a measure of speed.
+		SocketConnection connection = assertTimeoutPreemptively(Duration.ofSeconds(20),
+				() -> connect(List.of(silent, endpointOf(server)), options));
+		assertThat(connection.endpoint()).isEqualTo(endpointOf(server));
+		assertThat(call(connection, "ECHO first")).isEqualTo("first");
+		killAndAwaitReset(server);
+		Throwable failure = assertTimeoutPreemptively(Duration.ofSeconds(20),
+				() -> catchThrowable(() -> call(connection, "ECHO lost")));
+		assertThat(failure).isInstanceOf(IOException.class);
+		assertThat(failure.getSuppressed()).singleElement()
+			.isInstanceOfSatisfying(RecoveryFailedException.class, (reason) -> {
+				assertThat(reason.getCause()).isInstanceOf(ConnectException.class)
+					.hasMessageContaining("127.0.0.1:" + silent.getPort());
+				assertThat(reason.getCause().getSuppressed()).hasSize(2)
+					.anySatisfy((cause) -> assertThat(cause).isInstanceOf(SocketTimeoutException.class));
+			});
+		assertThat(info("orders").recoveriesFailed()).isPositive();
+	}
+
+	@Test
 	@DisplayName("H26: a recovery function of the application's own moves the connection to another server with "
 			+ "the reconnect helper, closing the failed socket and keeping the handshake")
 	void customRecoveryMovesToAnotherServer() throws IOException {
@@ -269,6 +329,28 @@ class SocketCoverTests {
 		catch (IOException ex) {
 			return true;
 		}
+	}
+
+	/**
+	 * Returns an endpoint that never answers a connect, as a black-holed server: a
+	 * listening socket that never accepts, whose accept queue is filled first, so that
+	 * the kernel drops the SYNs of further connects.
+	 */
+	private InetSocketAddress silentEndpoint() throws IOException {
+		ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+		this.closeables.add(listener);
+		InetSocketAddress endpoint = new InetSocketAddress("127.0.0.1", listener.getLocalPort());
+		for (int filled = 0; filled < 16; filled++) {
+			Socket filler = new Socket();
+			this.closeables.add(filler);
+			try {
+				filler.connect(endpoint, 200);
+			}
+			catch (SocketTimeoutException ex) {
+				return endpoint;
+			}
+		}
+		return Assumptions.abort("the kernel accepts connects beyond a full accept queue");
 	}
 
 	private static InetSocketAddress refusedEndpoint() throws IOException {

@@ -202,6 +202,24 @@ public final class PostgresServer implements AutoCloseable {
 	}
 
 	/**
+	 * Returns the local port of the client socket of the connection, as the server sees
+	 * it, by running {@code select inet_client_port()} on it: with {@link #port()}, it
+	 * finds the socket in the kernel's tables ({@link KernelTcpSockets}).
+	 * <p>
+	 * The connection must be usable, as for {@link #backendPid(Connection)}.
+	 * @param connection a connection to this server
+	 * @return the client's port
+	 * @throws SQLException if the query fails
+	 */
+	public int clientPort(Connection connection) throws SQLException {
+		try (Statement statement = connection.createStatement();
+				ResultSet result = statement.executeQuery("select inet_client_port()")) {
+			result.next();
+			return result.getInt(1);
+		}
+	}
+
+	/**
 	 * Terminates the server backend with the given process id, as an administrator does,
 	 * with {@code select pg_terminate_backend(pid)} on a separate connection; the client
 	 * of that backend sees {@code 57P01} (admin shutdown) or a broken connection on its
