@@ -1,8 +1,8 @@
 package io.hacover.core;
 
 /**
- * What one call of a recovery function is told (H9), and how it reopens the connection
- * the way it was first opened (H26).
+ * One call of a recovery function: what it is told (H9), how it reopens the connection
+ * the way it was first opened (H26), and the check of what it returns (H29).
  *
  * @param <T> the type of the resource
  */
@@ -21,6 +21,37 @@ final class AttemptContext<T> implements RecoveryContext<T> {
 		this.failedResource = failedResource;
 		this.cause = cause;
 		this.attempt = attempt;
+	}
+
+	/**
+	 * Calls the recovery function with this context and checks what it returns (H29): a
+	 * resource of the connection's type, not the HA connection itself or a duplicate.
+	 * @param function the recovery function
+	 * @return the resource, or {@code null} when the function gave up
+	 * @throws RecoveryFailedException when it returned something else
+	 * @throws Exception what the function threw
+	 */
+	T call(RecoveryFunction<T> function) throws Exception {
+		T fresh = function.recover(this);
+		if (fresh == null) {
+			return null;
+		}
+		for (Class<?> required : this.record.interfaces()) {
+			if (!required.isInstance(fresh)) {
+				throw new RecoveryFailedException(this.record.name, this.attempt,
+						"the recovery function returned a " + fresh.getClass().getName() + ", which is not a "
+								+ required.getName() + "; it must return a resource of the connection's type",
+						null);
+			}
+		}
+		ConnectionProxy<?> returned = ConnectionProxy.of(fresh);
+		if (returned != null && returned.record == this.record) {
+			throw new RecoveryFailedException(this.record.name, this.attempt,
+					"the recovery function returned the HA connection itself (or a duplicate of it) instead of a "
+							+ "resource to put behind it; return a new resource, for example context.reopen()",
+					null);
+		}
+		return fresh;
 	}
 
 	@Override

@@ -192,8 +192,9 @@ final class ConnectionRecord<T> {
 				this.lock.unlock();
 			}
 			publish(HaEvent.Kind.RECOVERY_STARTED, 0, cause, Duration.ZERO);
-			RecoveryRun.Outcome outcome = run.run((attempt) -> attempt(failedOn, cause, attempt), tally(run),
-					() -> abandon(run, failedOn, cause));
+			RecoveryRun.Outcome outcome = run.run(
+					(attempt) -> new AttemptContext<>(this, failedOn.resource, cause, attempt).call(this.recovery),
+					tally(run), () -> abandon(run, failedOn, cause));
 			Duration took = Duration.ofNanos(System.nanoTime() - run.started);
 			this.lock.lock();
 			try {
@@ -240,29 +241,6 @@ final class ConnectionRecord<T> {
 	/**
 	 * One attempt: calls the recovery function and checks what it returns (H29).
 	 */
-	private T attempt(Current<T> failedOn, Throwable cause, int attempt) throws Exception {
-		T fresh = this.recovery.recover(new AttemptContext<>(this, failedOn.resource, cause, attempt));
-		if (fresh == null) {
-			return null;
-		}
-		for (Class<?> required : this.interfaces) {
-			if (!required.isInstance(fresh)) {
-				throw new RecoveryFailedException(this.name, attempt,
-						"the recovery function returned a " + fresh.getClass().getName() + ", which is not a "
-								+ required.getName() + "; it must return a resource of the connection's type",
-						null);
-			}
-		}
-		ConnectionProxy<?> returned = ConnectionProxy.of(fresh);
-		if (returned != null && returned.record == this) {
-			throw new RecoveryFailedException(this.name, attempt,
-					"the recovery function returned the HA connection itself (or a duplicate of it) instead of a "
-							+ "resource to put behind it; return a new resource, for example context.reopen()",
-					null);
-		}
-		return fresh;
-	}
-
 	private RecoveryRun.Tally tally(RecoveryRun<T> run) {
 		return new RecoveryRun.Tally() {
 
@@ -387,6 +365,10 @@ final class ConnectionRecord<T> {
 
 	Object handle() {
 		return this.handle;
+	}
+
+	List<Class<?>> interfaces() {
+		return this.interfaces;
 	}
 
 	Opener<T> opener() {

@@ -2,13 +2,9 @@ package io.hacover.core;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.time.Duration;
 import java.util.IdentityHashMap;
 import java.util.Map;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 
 import org.springframework.util.backoff.BackOffExecution;
@@ -23,29 +19,16 @@ import org.springframework.util.backoff.BackOffExecution;
  * opener) itself, holding the run's {@link #gate}, on which the threads that wait for the
  * run queue (H19, H22). No other lock is held while the step runs (H24).
  * <p>
- * A run never outlives its budget by more than {@link #GRACE} (H28): when the budget is
- * spent while the step runs, a watchdog interrupts the leader, and what the step returns
- * after that is closed and never installed; waiters and control operations give up
- * waiting at the end of the grace. Which failures are tried again follows H30, and an
- * interrupt of the leader ends the run without a failure being counted (H31).
+ * A run never outlives its budget by more than {@link BudgetWatch#GRACE} (H28): when the
+ * budget is spent while the step runs, its {@link BudgetWatch} interrupts the leader, and
+ * what the step returns after that is closed and never installed; waiters and control
+ * operations give up on the run at the end of the grace. Which failures are tried again
+ * follows H30, and an interrupt of the leader ends the run without a failure being
+ * counted (H31).
  *
  * @param <T> the type of the resource
  */
 final class RecoveryRun<T> {
-
-	/**
-	 * How long past its budget a run may take to end after its leader was interrupted,
-	 * before waiters and control operations stop waiting for it.
-	 */
-	static final Duration GRACE = Duration.ofSeconds(1);
-
-	private static final ScheduledThreadPoolExecutor WATCHDOG = watchdog();
-
-	private static final int BETWEEN_STEPS = 0;
-
-	private static final int IN_STEP = 1;
-
-	private static final int TIMED_OUT = 2;
 
 	/**
 	 * The thread that leads the run.
@@ -68,15 +51,13 @@ final class RecoveryRun<T> {
 
 	private final StaleConnectionClassifier classifier;
 
-	private final AtomicInteger stage = new AtomicInteger(BETWEEN_STEPS);
+	private final BudgetWatch watch = new BudgetWatch(this.leader);
 
 	private T resource;
 
 	private int attempts;
 
 	private RecoveryFailedException reason;
-
-	private volatile Runnable stuck;
 
 	/**
 	 * Prepares a run.
@@ -107,7 +88,7 @@ final class RecoveryRun<T> {
 	 * @return the longest wait, in nanoseconds, never negative
 	 */
 	long longestWait() {
-		return Math.max(0, deadline() + GRACE.toNanos() - System.nanoTime());
+		return Math.max(0, deadline() + BudgetWatch.GRACE.toNanos() - System.nanoTime());
 	}
 
 	/**
@@ -120,14 +101,12 @@ final class RecoveryRun<T> {
 	 * @return how the run ended
 	 */
 	Outcome run(Step<T> step, Tally tally, Runnable stuck) {
-		this.stuck = stuck;
-		ScheduledFuture<?> watch = WATCHDOG.schedule(this::budgetSpent, deadline() - System.nanoTime(),
-				TimeUnit.NANOSECONDS);
+		this.watch.start(deadline() - System.nanoTime(), stuck);
 		try {
 			return attempts(step, tally);
 		}
 		finally {
-			watch.cancel(false);
+			this.watch.stop();
 		}
 	}
 
@@ -163,7 +142,7 @@ final class RecoveryRun<T> {
 	RecoveryFailedException overdue() {
 		return new RecoveryFailedException(this.name, this.attempts,
 				"its recovery has run " + millisSince(this.started) + " ms, past its budget of "
-						+ this.policy.budget().toMillis() + " ms and a grace of " + GRACE.toMillis()
+						+ this.policy.budget().toMillis() + " ms and a grace of " + BudgetWatch.GRACE.toMillis()
 						+ " ms: the recovery function does not return; what it returns later is closed",
 				null);
 	}
@@ -185,7 +164,7 @@ final class RecoveryRun<T> {
 			}
 			T fresh = null;
 			Throwable failure = null;
-			this.stage.set(IN_STEP);
+			this.watch.stepStarted();
 			try {
 				fresh = step.attempt(attempt);
 			}
@@ -193,9 +172,7 @@ final class RecoveryRun<T> {
 				failure = ex;
 			}
 			this.attempts = attempt;
-			if (!this.stage.compareAndSet(IN_STEP, BETWEEN_STEPS)) {
-				// The watchdog's interrupt, not the caller's: clear it.
-				Thread.interrupted();
+			if (!this.watch.stepEnded()) {
 				Closeables.closeQuietly(fresh);
 				RecoveryFailedException late = new RecoveryFailedException(this.name, attempt,
 						"the recovery function did not return within the budget of " + this.policy.budget().toMillis()
@@ -300,36 +277,12 @@ final class RecoveryRun<T> {
 			this.gate.unlock();
 		}
 		else {
-			abandon();
+			this.watch.abandon();
 		}
-	}
-
-	private void abandon() {
-		Runnable abandon = this.stuck;
-		if (abandon != null) {
-			abandon.run();
-		}
-	}
-
-	private void budgetSpent() {
-		if (this.stage.compareAndSet(IN_STEP, TIMED_OUT)) {
-			this.leader.interrupt();
-		}
-		WATCHDOG.schedule(this::abandon, GRACE.toMillis(), TimeUnit.MILLISECONDS);
 	}
 
 	private static long millisSince(long started) {
 		return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
-	}
-
-	private static ScheduledThreadPoolExecutor watchdog() {
-		ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, (task) -> {
-			Thread thread = new Thread(task, "hacover-recovery-watchdog");
-			thread.setDaemon(true);
-			return thread;
-		});
-		executor.setRemoveOnCancelPolicy(true);
-		return executor;
 	}
 
 	/**
