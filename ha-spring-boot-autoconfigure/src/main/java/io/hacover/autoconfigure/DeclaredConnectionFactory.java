@@ -21,7 +21,6 @@ import io.hacover.io.HaSockets;
 import io.hacover.io.SocketConnection;
 import io.hacover.io.SocketHandshake;
 import io.hacover.io.SocketOptions;
-import io.hacover.jdbc.DriverDataSource;
 import io.hacover.jdbc.HaDataSource;
 
 import org.springframework.beans.factory.BeanFactory;
@@ -69,8 +68,8 @@ final class DeclaredConnectionFactory {
 			case HTTP -> channels(declared).open(name, declared.getUri(), customizer(name, connectionSettings));
 			case SOCKET -> this.sockets.connect(name, endpoints(name, declared),
 					socketOptions(name, declared, connectionSettings));
-			case JDBC -> new HaDataSource(this.support.connections(),
-					new DriverDataSource(declared.getUrl(), declared.getUsername(), declared.getPassword()), name,
+			case JDBC -> HaDataSource.of(this.support.connections(), name, declared.getUrl(), declared.getUsername(),
+					declared.getPassword(),
 					this.support.settings(name, new RetransmitPolicy[] { RetransmitPolicy.SAFE }));
 		};
 	}

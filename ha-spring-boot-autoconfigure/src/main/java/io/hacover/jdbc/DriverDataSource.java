@@ -22,7 +22,7 @@ import org.springframework.util.Assert;
  * detection}: TCP keepalive tuned per socket, a connect and a login timeout, each unless
  * the URL sets it (H35).
  */
-public final class DriverDataSource implements DataSource {
+final class DriverDataSource implements DataSource {
 
 	private final String url;
 
@@ -36,7 +36,7 @@ public final class DriverDataSource implements DataSource {
 	 * @param username the user, or {@code null}
 	 * @param password the password, or {@code null}
 	 */
-	public DriverDataSource(String url, String username, String password) {
+	DriverDataSource(String url, String username, String password) {
 		Assert.isTrue(url != null && url.startsWith("jdbc:"), "'url' must be a JDBC URL");
 		this.url = url;
 		this.properties = PostgresDeadPeerDetection.withDeadPeerDetection(url, credentials(username, password));

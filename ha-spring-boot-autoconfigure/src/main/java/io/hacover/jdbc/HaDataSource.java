@@ -93,6 +93,26 @@ public final class HaDataSource implements DataSource {
 	}
 
 	/**
+	 * Makes an HA data source whose physical connections are opened through the
+	 * {@link java.sql.DriverManager} with a URL and credentials, as a data source
+	 * declared with {@code ha.connections.<name>.kind: jdbc} is. The password is kept for
+	 * connecting and never shown. Connections to PostgreSQL get
+	 * {@linkplain PostgresDeadPeerDetection dead-peer detection} unless the URL sets it
+	 * otherwise (H35).
+	 * @param connections the table of HA connections
+	 * @param name the name of the data source; its connections are named after it
+	 * @param url the JDBC URL
+	 * @param username the user, or {@code null}
+	 * @param password the password, or {@code null}
+	 * @param settings the settings of its connections
+	 * @return the HA data source
+	 */
+	public static HaDataSource of(HaConnections connections, String name, String url, String username, String password,
+			ConnectionSettings settings) {
+		return new HaDataSource(connections, new DriverDataSource(url, username, password), name, settings);
+	}
+
+	/**
 	 * Returns the data source that makes the physical connections.
 	 * @return the target
 	 */

@@ -11,7 +11,6 @@ import javax.sql.DataSource;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.hacover.core.HaConnections;
-import io.hacover.jdbc.DriverDataSource;
 import io.hacover.jdbc.HaDataSource;
 import io.hacover.testsupport.KernelTcpSockets;
 import io.hacover.testsupport.KernelTcpSockets.KernelSocket;
@@ -22,6 +21,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.postgresql.ds.PGSimpleDataSource;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
@@ -113,11 +113,11 @@ class HaJdbcAutoConfigurationTests {
 			+ "reachable through unwrap")
 	void otherDataSourceIsWrapped() {
 		this.runner.withPropertyValues("ha.jdbc.enabled=true")
-			.withBean("plain", DataSource.class, () -> new DriverDataSource(server.jdbcUrl(), "postgres", ""))
+			.withBean("plain", DataSource.class, HaJdbcAutoConfigurationTests::plainDataSource)
 			.run((context) -> {
 				DataSource dataSource = context.getBean(DataSource.class);
 				assertThat(dataSource).isInstanceOf(HaDataSource.class);
-				assertThat(dataSource.isWrapperFor(DriverDataSource.class)).isTrue();
+				assertThat(dataSource.isWrapperFor(PGSimpleDataSource.class)).isTrue();
 				try (Connection connection = dataSource.getConnection()) {
 					assertThat(context.getBean(HaConnections.class).isHaAware(connection)).isTrue();
 					int before = server.backendPid(connection);
@@ -141,6 +141,13 @@ class HaJdbcAutoConfigurationTests {
 			result.next();
 			return result.getInt(1);
 		}
+	}
+
+	private static DataSource plainDataSource() {
+		PGSimpleDataSource plain = new PGSimpleDataSource();
+		plain.setUrl(server.jdbcUrl());
+		plain.setUser("postgres");
+		return plain;
 	}
 
 }
