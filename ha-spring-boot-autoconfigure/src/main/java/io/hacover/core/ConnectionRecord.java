@@ -63,6 +63,8 @@ final class ConnectionRecord<T> {
 
 	private ConnectionState stateBeforeSuspend = ConnectionState.ATTACHED;
 
+	private ConnectionState stateBeforeRecovery = ConnectionState.ATTACHED;
+
 	private GiveUp lastGiveUp;
 
 	ConnectionRecord(HaConnections table, String name, Attachment<T> attachment, List<Class<?>> interfaces, T resource,
@@ -174,23 +176,20 @@ final class ConnectionRecord<T> {
 		RecoveryRun<T> run = new RecoveryRun<>(this.name, this.settings.policy(), this.classifier, failedAt);
 		run.gate.lock();
 		this.running = run;
+		this.stateBeforeRecovery = this.state;
+		this.state = ConnectionState.RECOVERING;
 		this.counters.recoveryStarted(cause);
 		return run;
 	}
 
+	/**
+	 * Leads a run outside the lock, then installs its outcome under the lock and tells
+	 * the listeners after the gate is open (H19, H32).
+	 */
 	private Current<T> lead(RecoveryRun<T> run, Current<T> failedOn, Throwable cause) throws Throwable {
-		ConnectionState before;
 		HaEvent ended;
 		Current<T> next = null;
 		try {
-			this.lock.lock();
-			try {
-				before = this.state;
-				this.state = ConnectionState.RECOVERING;
-			}
-			finally {
-				this.lock.unlock();
-			}
 			publish(HaEvent.Kind.RECOVERY_STARTED, 0, cause, Duration.ZERO);
 			RecoveryRun.Outcome outcome = run.run(
 					(attempt) -> new AttemptContext<>(this, failedOn.resource, cause, attempt).call(this.recovery),
@@ -219,7 +218,7 @@ final class ConnectionRecord<T> {
 								took);
 					}
 					default -> {
-						this.state = before;
+						this.state = this.stateBeforeRecovery;
 						ended = new HaEvent(HaEvent.Kind.INTERRUPTED, this.name, Instant.now(), 0, cause, took);
 					}
 				}
@@ -239,7 +238,8 @@ final class ConnectionRecord<T> {
 	}
 
 	/**
-	 * One attempt: calls the recovery function and checks what it returns (H29).
+	 * Refuses attempts past the limits, and counts and tells of each failed attempt while
+	 * the run is still the record's.
 	 */
 	private RecoveryRun.Tally tally(RecoveryRun<T> run) {
 		return new RecoveryRun.Tally() {
