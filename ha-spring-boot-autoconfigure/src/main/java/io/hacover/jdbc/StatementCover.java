@@ -117,7 +117,16 @@ final class StatementCover implements InvocationHandler {
 			replay();
 			this.session = current;
 		}
-		Object result = call(this.physical, method, args);
+		Object result;
+		try {
+			result = call(this.physical, method, args);
+		}
+		finally {
+			if (isBatchExecution(method)) {
+				// J8: a batch that was sent, whatever came of it, is never pending again.
+				this.batch.clear();
+			}
+		}
 		remember(method, args);
 		return (result instanceof ResultSet resultSet) ? ResultSetCover.create(resultSet, this.proxy) : result;
 	}
@@ -133,11 +142,15 @@ final class StatementCover implements InvocationHandler {
 		if (!method.getName().startsWith("execute")) {
 			return true;
 		}
-		if (method.getName().equals("executeBatch") || method.getName().equals("executeLargeBatch")) {
+		if (isBatchExecution(method)) {
 			return false;
 		}
 		String sql = (args.length > 0 && args[0] instanceof String text) ? text : sql();
 		return isRead(sql);
+	}
+
+	private static boolean isBatchExecution(Method method) {
+		return method.getName().equals("executeBatch") || method.getName().equals("executeLargeBatch");
 	}
 
 	static boolean isRead(String sql) {
@@ -166,7 +179,7 @@ final class StatementCover implements InvocationHandler {
 		if (name.equals("addBatch")) {
 			this.batch.add((args.length > 0) ? args[0] : new LinkedHashMap<>(this.settings));
 		}
-		else if (name.equals("clearBatch") || name.equals("executeBatch") || name.equals("executeLargeBatch")) {
+		else if (name.equals("clearBatch")) {
 			this.batch.clear();
 		}
 		else if (name.equals("clearParameters")) {

@@ -7,6 +7,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import io.hacover.core.ConnectionSettings;
@@ -207,6 +209,38 @@ class HaDataSourceTests {
 			}
 			assertThat(metaData.getConnection()).isSameAs(connection);
 			assertThat(this.connections.find(name(connection)).orElseThrow().recoveriesSucceeded()).isOne();
+		}
+	}
+
+	@Test
+	@DisplayName("J8: a batch that failed stale is not sent again, neither by the cover nor by the next executeBatch")
+	void failedBatchIsNeverSentAgain() throws SQLException {
+		try (Connection direct = server.dataSource().getConnection(); Statement setup = direct.createStatement()) {
+			setup.execute("create table if not exists app.batched (id int)");
+			setup.execute("truncate app.batched");
+		}
+		try (Connection connection = this.dataSource.getConnection();
+				PreparedStatement insert = connection.prepareStatement("insert into app.batched values (?)")) {
+			insert.setInt(1, 1);
+			insert.addBatch();
+			insert.setInt(1, 2);
+			insert.addBatch();
+			server.terminate(server.backendPid(connection));
+			Throwable failed = catchThrowable(insert::executeBatch);
+			assertThat(failed).isInstanceOfSatisfying(SQLException.class,
+					(error) -> assertThat(error.getSQLState()).isEqualTo("40003"));
+			insert.setInt(1, 3);
+			insert.addBatch();
+			assertThat(insert.executeBatch()).hasSize(1);
+		}
+		try (Connection direct = server.dataSource().getConnection();
+				Statement check = direct.createStatement();
+				ResultSet rows = check.executeQuery("select id from app.batched order by id")) {
+			List<Integer> ids = new ArrayList<>();
+			while (rows.next()) {
+				ids.add(rows.getInt(1));
+			}
+			assertThat(ids).containsExactly(3);
 		}
 	}
 
