@@ -65,8 +65,10 @@ final class Reissue<T> {
 				throw failure;
 			}
 			Call call = new IssuedCall(method, args, issuedOn.resource());
+			// Decided on the failed resource before the recovery closes it.
+			boolean reissue = mayRetransmit(call);
 			issuedOn = this.record.recover(issuedOn, failure);
-			if (!mayRetransmit(call)) {
+			if (!reissue) {
 				throw this.outcomeTranslator.translate(call,
 						new OutcomeUnknownException(this.record.name, describe(method), failure));
 			}

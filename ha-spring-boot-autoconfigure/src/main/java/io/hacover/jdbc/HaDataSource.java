@@ -157,8 +157,8 @@ public final class HaDataSource implements DataSource {
 			.settings(this.settings)
 			.classifier(CLASSIFIER)
 			.waitForServer()
-			.idempotentWhen((call) -> idempotent(journal, this.retransmit, call))
-			.outcomeUnknown(HaDataSource::outcomeUnknown);
+			.idempotentWhen((call) -> idempotent(this.retransmit, call))
+			.outcomeUnknown((call, unknown) -> outcomeUnknown(journal, call, unknown));
 		Connection connection;
 		try {
 			connection = this.connections.open(attachment);
@@ -180,12 +180,12 @@ public final class HaDataSource implements DataSource {
 	 * {@code SAFE}), and connection operations but those that commit or touch savepoints.
 	 * Metadata reads are always safe.
 	 */
-	private static boolean idempotent(SessionJournal journal, RetransmitPolicy policy, Call call) {
+	private static boolean idempotent(RetransmitPolicy policy, Call call) {
 		if (call.is(StatementHost.class, "metaData")) {
 			// Metadata only reads the catalog.
 			return true;
 		}
-		if (!journal.autoCommit()) {
+		if (inTransaction(call)) {
 			return (call.operation().equals("rollback") && call.argumentCount() == 0)
 					|| call.operation().equals("close")
 					|| (call.method().getDeclaringClass() == Connection.class && call.operation().startsWith("get"));
@@ -204,9 +204,21 @@ public final class HaDataSource implements DataSource {
 		return !UNSAFE_CONNECTION_OPERATIONS.contains(call.operation());
 	}
 
-	private static Throwable outcomeUnknown(Call call, OutcomeUnknownException unknown) {
+	/**
+	 * J1: whether the failed session was inside a transaction, as the server last said.
+	 */
+	private static boolean inTransaction(Call call) {
+		return ((StatementHost) call.resource()).inTransaction();
+	}
+
+	private static Throwable outcomeUnknown(SessionJournal journal, Call call, OutcomeUnknownException unknown) {
 		String operation = call.is(StatementHost.class, "run")
 				? call.argument(0, StatementHost.StatementCall.class).operation().getName() : call.operation();
+		if (!operation.equals("commit") && inTransaction(call)) {
+			// The server rolled the transaction back: its later statements must not run
+			// as if nothing happened (J1).
+			journal.loseTransaction();
+		}
 		Throwable stale = unknown.getCause();
 		if (operation.equals("commit")) {
 			return new SQLTransientConnectionException(

@@ -21,8 +21,11 @@ final class JdbcSession implements InvocationHandler {
 
 	private final AtomicReference<Connection> haConnection;
 
+	private final TransactionStatus status;
+
 	private JdbcSession(Connection physical, SessionJournal journal, AtomicReference<Connection> haConnection) {
 		this.physical = physical;
+		this.status = TransactionStatus.of(physical);
 		this.journal = journal;
 		this.haConnection = haConnection;
 	}
@@ -53,7 +56,13 @@ final class JdbcSession implements InvocationHandler {
 				default -> "JdbcSession[" + this.physical + "]";
 			};
 		}
+		if (this.journal.transactionLost() && LostTransaction.answer(this.journal, method, arguments)) {
+			return null;
+		}
 		if (method.getDeclaringClass() == StatementHost.class) {
+			if (name.equals("inTransaction")) {
+				return this.status.inTransaction();
+			}
 			if (arguments[0] instanceof StatementHost.MetaDataCall call) {
 				return invokeOn(this.physical.getMetaData(), call.operation(), call.arguments());
 			}

@@ -21,7 +21,7 @@ final class SessionJournal {
 
 	private final Map<String, Call> calls = new ConcurrentHashMap<>();
 
-	private volatile boolean autoCommit = true;
+	private volatile boolean transactionLost;
 
 	/**
 	 * Records the call if it sets session state.
@@ -38,19 +38,30 @@ final class SessionJournal {
 			key = name + ":" + args[0];
 		}
 		this.calls.put(key, new Call(method, args));
-		if (name.equals("setAutoCommit")) {
-			this.autoCommit = (Boolean) args[0];
-		}
 	}
 
 	/**
-	 * Returns whether the application runs in auto-commit mode, as far as it told the
-	 * connection: otherwise a transaction may be open, whose work a failed connection
-	 * took with it.
-	 * @return {@code true} unless {@code setAutoCommit(false)} was the last word
+	 * Records that a transaction was open when the connection failed: the server rolled
+	 * it back, and until the application ends it, the HA connection must not run its
+	 * later statements as if nothing happened (J1).
 	 */
-	boolean autoCommit() {
-		return this.autoCommit;
+	void loseTransaction() {
+		this.transactionLost = true;
+	}
+
+	/**
+	 * Returns whether a transaction was lost and the application has not ended it yet.
+	 * @return {@code true} between the failure and the application's commit or rollback
+	 */
+	boolean transactionLost() {
+		return this.transactionLost;
+	}
+
+	/**
+	 * Records that the application ended the lost transaction.
+	 */
+	void endLostTransaction() {
+		this.transactionLost = false;
 	}
 
 	/**

@@ -145,8 +145,7 @@ final class StatementCover implements InvocationHandler {
 		if (isBatchExecution(method)) {
 			return false;
 		}
-		String sql = (args.length > 0 && args[0] instanceof String text) ? text : sql();
-		return isRead(sql);
+		return isRead(sqlOf(method, args));
 	}
 
 	private static boolean isBatchExecution(Method method) {
@@ -168,6 +167,17 @@ final class StatementCover implements InvocationHandler {
 			}
 		}
 		return false;
+	}
+
+	/**
+	 * Returns the SQL an execution runs: its argument, or the SQL the statement was
+	 * prepared with.
+	 * @param method the operation
+	 * @param args its arguments
+	 * @return the SQL, or {@code null} if none is known
+	 */
+	String sqlOf(Method method, Object[] args) {
+		return (args.length > 0 && args[0] instanceof String text) ? text : sql();
 	}
 
 	private String sql() {

@@ -31,6 +31,13 @@ interface StatementHost {
 	Object metaData(MetaDataCall call) throws SQLException;
 
 	/**
+	 * Returns whether this session's physical connection is inside a transaction, as the
+	 * server last reported it (J1); readable after the connection failed.
+	 * @return {@code true} inside a transaction, or when that is unsure
+	 */
+	boolean inTransaction();
+
+	/**
 	 * An operation on a statement cover.
 	 *
 	 * @param statement the statement cover

@@ -1,5 +1,8 @@
 package io.hacover.jdbc;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
 import java.sql.PreparedStatement;
@@ -10,6 +13,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+
+import javax.sql.DataSource;
 
 import io.hacover.core.ConnectionSettings;
 import io.hacover.core.HaConnections;
@@ -23,6 +28,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.postgresql.core.BaseConnection;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
@@ -213,6 +219,89 @@ class HaDataSourceTests {
 	}
 
 	@Test
+	@DisplayName("J1: a backend killed inside a transaction begun in SQL: the next statement is not re-issued, later "
+			+ "ones are refused until a rollback, and COMMIT never reports success with part of the work missing")
+	void transactionBegunInSqlIsNeverHalfCommitted() throws SQLException {
+		try (Connection direct = server.dataSource().getConnection(); Statement setup = direct.createStatement()) {
+			setup.execute("create table if not exists app.ledger (id int primary key)");
+			setup.execute("truncate app.ledger");
+		}
+		try (Connection connection = this.dataSource.getConnection();
+				Statement statement = connection.createStatement()) {
+			statement.execute("BEGIN");
+			statement.executeUpdate("insert into app.ledger values (1)");
+			server.terminate(server.backendPid(connection));
+			assertThat(catchThrowable(() -> statement.executeQuery("select count(*) from app.ledger")))
+				.isInstanceOfSatisfying(SQLException.class,
+						(error) -> assertThat(error.getSQLState()).isEqualTo("40003"));
+			assertThat(catchThrowable(() -> statement.executeUpdate("insert into app.ledger values (2)")))
+				.isInstanceOfSatisfying(SQLException.class,
+						(error) -> assertThat(error.getSQLState()).isEqualTo("25P02"));
+			assertThat(catchThrowable(() -> statement.execute("COMMIT"))).isInstanceOfSatisfying(SQLException.class,
+					(error) -> assertThat(error.getSQLState()).isEqualTo("40003"));
+			statement.executeUpdate("insert into app.ledger values (3)");
+		}
+		assertThat(ids("app.ledger")).containsExactly(3);
+	}
+
+	@Test
+	@DisplayName("J1: outside a transaction, a read after a killed backend is still re-issued; a rollback ends a "
+			+ "lost transaction quietly")
+	void readOutsideATransactionIsReissuedAndRollbackEndsALostOne() throws SQLException {
+		try (Connection connection = this.dataSource.getConnection();
+				Statement statement = connection.createStatement()) {
+			server.terminate(server.backendPid(connection));
+			assertThat(single(statement.executeQuery("select name from app.items where id = 1"))).isEqualTo("one");
+			connection.setAutoCommit(false);
+			statement.executeQuery("select 1").close();
+			server.terminate(server.backendPid(connection));
+			assertThat(catchThrowable(() -> statement.executeQuery("select 2"))).isInstanceOfSatisfying(
+					SQLException.class, (error) -> assertThat(error.getSQLState()).isEqualTo("40003"));
+			connection.rollback();
+			assertThat(single(statement.executeQuery("select name from app.items where id = 2"))).isEqualTo("two");
+		}
+	}
+
+	@Test
+	@DisplayName("J1: with a driver whose transaction status cannot be read, the cover treats every failure as "
+			+ "inside a transaction and re-issues no statement")
+	void unknownDriverIsTreatedAsInsideATransaction() throws SQLException {
+		DataSource hidingTheDriver = (DataSource) Proxy.newProxyInstance(getClass().getClassLoader(),
+				new Class<?>[] { DataSource.class }, (proxy, method, args) -> {
+					Object result = invoke(server.dataSource(), method, args);
+					return (result instanceof Connection physical) ? hideDriver(physical) : result;
+				});
+		HaDataSource other = new HaDataSource(this.connections, hidingTheDriver, "other",
+				this.connections.defaults().withRetransmit(RetransmitPolicy.SAFE));
+		try (Connection connection = other.getConnection(); Statement statement = connection.createStatement()) {
+			assertThat(connection.isWrapperFor(BaseConnection.class)).isFalse();
+			server.terminate(server.backendPid(connection));
+			assertThat(catchThrowable(() -> statement.executeQuery("select 1"))).isInstanceOfSatisfying(
+					SQLException.class, (error) -> assertThat(error.getSQLState()).isEqualTo("40003"));
+			connection.rollback();
+			assertThat(single(statement.executeQuery("select name from app.items where id = 1"))).isEqualTo("one");
+		}
+	}
+
+	private static Connection hideDriver(Connection physical) {
+		return (Connection) Proxy.newProxyInstance(HaDataSourceTests.class.getClassLoader(),
+				new Class<?>[] { Connection.class }, (proxy, method, args) -> switch (method.getName()) {
+					case "isWrapperFor" -> false;
+					case "unwrap" -> throw new SQLException("not a wrapper");
+					default -> invoke(physical, method, args);
+				});
+	}
+
+	private static Object invoke(Object target, Method method, Object[] args) throws Throwable {
+		try {
+			return method.invoke(target, args);
+		}
+		catch (InvocationTargetException ex) {
+			throw ex.getCause();
+		}
+	}
+
+	@Test
 	@DisplayName("J8: a batch that failed stale is not sent again, neither by the cover nor by the next executeBatch")
 	void failedBatchIsNeverSentAgain() throws SQLException {
 		try (Connection direct = server.dataSource().getConnection(); Statement setup = direct.createStatement()) {
@@ -233,14 +322,18 @@ class HaDataSourceTests {
 			insert.addBatch();
 			assertThat(insert.executeBatch()).hasSize(1);
 		}
+		assertThat(ids("app.batched")).containsExactly(3);
+	}
+
+	private static List<Integer> ids(String table) throws SQLException {
 		try (Connection direct = server.dataSource().getConnection();
 				Statement check = direct.createStatement();
-				ResultSet rows = check.executeQuery("select id from app.batched order by id")) {
+				ResultSet rows = check.executeQuery("select id from " + table + " order by id")) {
 			List<Integer> ids = new ArrayList<>();
 			while (rows.next()) {
 				ids.add(rows.getInt(1));
 			}
-			assertThat(ids).containsExactly(3);
+			return ids;
 		}
 	}
 
