@@ -29,8 +29,9 @@ import static org.awaitility.Awaitility.await;
  * {@link #stop()} and {@link #restart()} and deleted by {@link #close()}. The server runs
  * with {@code fsync}, {@code synchronous_commit} and {@code full_page_writes} off: fast,
  * and still durable across {@link #stop()} (a clean shutdown writes everything), but not
- * across a crash of the machine. Database {@code postgres}, user {@code postgres}, no
- * password.
+ * across a crash of the machine. {@link #startWithSynchronousCommit()} starts one with
+ * {@code synchronous_commit} on, as tests that crash the server or decide in-doubt
+ * commits need (J10). Database {@code postgres}, user {@code postgres}, no password.
  * <p>
  * Timings measured on the development container (PostgreSQL 14.22): {@link #start()}
  * takes 1.5 to 3 s (about 1.4 s of it initdb, 0.5 s locating the binaries, which zonky
@@ -60,14 +61,17 @@ public final class PostgresServer implements AutoCloseable {
 
 	private final int port;
 
+	private final boolean synchronousCommit;
+
 	private volatile EmbeddedPostgres postgres;
 
 	private volatile boolean closed;
 
-	private PostgresServer(Path directory) throws IOException {
+	private PostgresServer(Path directory, boolean synchronousCommit) throws IOException {
 		this.directory = directory;
 		this.dataDirectory = directory.resolve("data");
-		this.postgres = launch(this.dataDirectory, 0);
+		this.synchronousCommit = synchronousCommit;
+		this.postgres = launch(this.dataDirectory, 0, synchronousCommit);
 		this.port = this.postgres.getPort();
 	}
 
@@ -80,9 +84,25 @@ public final class PostgresServer implements AutoCloseable {
 	 * @throws IOException if the server cannot be started
 	 */
 	public static PostgresServer start() throws IOException {
+		return start(false);
+	}
+
+	/**
+	 * Starts a server as {@link #start()} does, but with {@code synchronous_commit} on: a
+	 * commit is acknowledged only once its WAL record is written and flushed (to the
+	 * operating system, {@code fsync} stays off), so an acknowledged commit survives a
+	 * crash of the server (J10). The setting holds across {@link #restart()}.
+	 * @return the running server
+	 * @throws IOException if the server cannot be started
+	 */
+	public static PostgresServer startWithSynchronousCommit() throws IOException {
+		return start(true);
+	}
+
+	private static PostgresServer start(boolean synchronousCommit) throws IOException {
 		Path directory = Files.createTempDirectory("hacover-postgres-");
 		try {
-			return new PostgresServer(directory);
+			return new PostgresServer(directory, synchronousCommit);
 		}
 		catch (IOException | RuntimeException ex) {
 			deleteRecursively(directory);
@@ -166,7 +186,7 @@ public final class PostgresServer implements AutoCloseable {
 			if (running()) {
 				throw new IllegalStateException("PostgresServer on port " + this.port + " is running");
 			}
-			this.postgres = launch(this.dataDirectory, this.port);
+			this.postgres = launch(this.dataDirectory, this.port, this.synchronousCommit);
 		}
 		finally {
 			this.lifecycleLock.unlock();
@@ -287,13 +307,13 @@ public final class PostgresServer implements AutoCloseable {
 		return "PostgresServer[" + HOST + ":" + this.port + (running() ? ", running]" : ", stopped]");
 	}
 
-	private static EmbeddedPostgres launch(Path dataDirectory, int port) throws IOException {
+	private static EmbeddedPostgres launch(Path dataDirectory, int port, boolean synchronousCommit) throws IOException {
 		return EmbeddedPostgres.builder()
 			.setPort(port)
 			.setDataDirectory(dataDirectory)
 			.setCleanDataDirectory(false)
 			.setServerConfig("fsync", "off")
-			.setServerConfig("synchronous_commit", "off")
+			.setServerConfig("synchronous_commit", synchronousCommit ? "on" : "off")
 			.setServerConfig("full_page_writes", "off")
 			.start();
 	}
