@@ -197,7 +197,7 @@ public final class HaDataSource implements DataSource {
 			}
 			return switch (policy) {
 				case ALWAYS -> true;
-				case SAFE -> statement.statement().readsOnly(statement.operation(), statement.arguments());
+				case SAFE -> statement.reissueReadOnly();
 				case NEVER -> false;
 			};
 		}

@@ -67,6 +67,10 @@ final class JdbcSession implements InvocationHandler {
 				return invokeOn(this.physical.getMetaData(), call.operation(), call.arguments());
 			}
 			StatementHost.StatementCall call = (StatementHost.StatementCall) arguments[0];
+			if (call.readOnly()) {
+				return ReadOnlyReissue.run(this.physical,
+						() -> call.statement().runOn(this, this.physical, call.operation(), call.arguments()));
+			}
 			return call.statement().runOn(this, this.physical, call.operation(), call.arguments());
 		}
 		if (name.equals("createStatement") || name.equals("prepareStatement") || name.equals("prepareCall")) {

@@ -11,7 +11,6 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -24,8 +23,6 @@ import java.util.Map;
  * As JDBC statements are, a cover is meant for one thread at a time.
  */
 final class StatementCover implements InvocationHandler {
-
-	private static final List<String> READS = List.of("select", "show", "values", "explain", "table");
 
 	private final Connection connection;
 
@@ -132,41 +129,12 @@ final class StatementCover implements InvocationHandler {
 	}
 
 	/**
-	 * Returns whether re-issuing the operation after a recovery cannot change data: it
-	 * sets options or parameters, or runs a statement that only reads.
+	 * Returns whether the operation sends the statement's batch.
 	 * @param method the operation
-	 * @param args its arguments
-	 * @return {@code true} for an operation safe to issue twice
+	 * @return {@code true} for {@code executeBatch} and {@code executeLargeBatch}
 	 */
-	boolean readsOnly(Method method, Object[] args) {
-		if (!method.getName().startsWith("execute")) {
-			return true;
-		}
-		if (isBatchExecution(method)) {
-			return false;
-		}
-		return isRead(sqlOf(method, args));
-	}
-
-	private static boolean isBatchExecution(Method method) {
+	static boolean isBatchExecution(Method method) {
 		return method.getName().equals("executeBatch") || method.getName().equals("executeLargeBatch");
-	}
-
-	static boolean isRead(String sql) {
-		if (sql == null) {
-			return false;
-		}
-		String text = sql.stripLeading().toLowerCase(Locale.ROOT);
-		while (text.startsWith("(")) {
-			text = text.substring(1).stripLeading();
-		}
-		for (String read : READS) {
-			if (text.startsWith(read)
-					&& (text.length() == read.length() || !Character.isLetterOrDigit(text.charAt(read.length())))) {
-				return !text.contains(" for update") && !text.contains(" into ");
-			}
-		}
-		return false;
 	}
 
 	/**

@@ -39,12 +39,40 @@ interface StatementHost {
 
 	/**
 	 * An operation on a statement cover.
-	 *
-	 * @param statement the statement cover
-	 * @param operation the {@link java.sql.Statement} (or sub-interface) method
-	 * @param arguments its arguments, never {@code null}
 	 */
-	record StatementCall(StatementCover statement, Method operation, Object[] arguments) {
+	final class StatementCall {
+
+		private final StatementCover statement;
+
+		private final Method operation;
+
+		private final Object[] arguments;
+
+		private volatile boolean readOnly;
+
+		/**
+		 * Makes the call.
+		 * @param statement the statement cover
+		 * @param operation the {@link java.sql.Statement} (or sub-interface) method
+		 * @param arguments its arguments, never {@code null}
+		 */
+		StatementCall(StatementCover statement, Method operation, Object[] arguments) {
+			this.statement = statement;
+			this.operation = operation;
+			this.arguments = arguments;
+		}
+
+		StatementCover statement() {
+			return this.statement;
+		}
+
+		Method operation() {
+			return this.operation;
+		}
+
+		Object[] arguments() {
+			return this.arguments;
+		}
 
 		/**
 		 * Returns whether the operation runs SQL ({@code execute...}).
@@ -52,6 +80,28 @@ interface StatementHost {
 		 */
 		boolean executes() {
 			return this.operation.getName().startsWith("execute");
+		}
+
+		/**
+		 * Asks that this execution, issued again after a recovery, run inside a read-only
+		 * transaction, so that the server refuses it if it writes (J2). Batches are never
+		 * issued again (J8).
+		 * @return {@code false} for a batch, which may not be issued again
+		 */
+		boolean reissueReadOnly() {
+			if (StatementCover.isBatchExecution(this.operation)) {
+				return false;
+			}
+			this.readOnly = true;
+			return true;
+		}
+
+		/**
+		 * Returns whether this execution is to run inside a read-only transaction.
+		 * @return {@code true} once {@link #reissueReadOnly()} was asked
+		 */
+		boolean readOnly() {
+			return this.readOnly;
 		}
 
 	}
