@@ -29,17 +29,19 @@ import org.springframework.util.Assert;
  * statements prepared again, so that the same {@link Connection} and
  * {@link java.sql.PreparedStatement} objects go on working (H10, H27).
  * <p>
- * What is re-issued follows the contract (H14). Outside a transaction (auto-commit),
- * reads and operations that only set options or parameters are re-issued; writes are
- * re-issued only under the {@code ALWAYS} policy, and otherwise fail with an
- * {@link SQLTransactionRollbackException} of SQLState {@code 40003} (statement completion
- * unknown). Inside a transaction the server has rolled back the work done so far: the
- * connection is recovered, and the operation fails with SQLState {@code 40003}, or
- * {@code 08007} (transaction resolution unknown) for a commit, so that the application,
- * or Spring's retry of transient errors, runs the transaction again. Stale errors are
- * those of {@link JdbcStaleClassifier}; every other error reaches the caller unchanged
- * (H8). Asking for a connection while the database is down waits for it, within the
- * connection's recovery budget (H12).
+ * What is re-issued follows the contract (H14, J1, J2, J8). Whether a transaction was
+ * open when the connection failed is the server's last word ({@link TransactionStatus}).
+ * Outside one, operations that only set options or parameters are re-issued, and a
+ * statement is issued again inside a read-only transaction, so that the server refuses it
+ * if it writes and the caller gets an {@link SQLTransactionRollbackException} of SQLState
+ * {@code 40003} (statement completion unknown); under the {@code ALWAYS} policy it is
+ * issued again as it is, and a batch never is. Inside a transaction the server has rolled
+ * back the work done so far: the connection is recovered and the operation fails with
+ * {@code 40003}, or {@code 08007} (transaction resolution unknown) for a commit, and the
+ * lost transaction refuses further statements until the application ends it
+ * ({@link LostTransaction}). Stale errors are those of {@link JdbcStaleClassifier}; every
+ * other error reaches the caller unchanged (H8). Asking for a connection while the
+ * database is down waits for it, within the connection's recovery budget (H12).
  */
 public final class HaDataSource implements DataSource {
 
@@ -174,11 +176,11 @@ public final class HaDataSource implements DataSource {
 	}
 
 	/**
-	 * Decides whether an operation may be issued again on a recovered connection (H14):
-	 * inside a transaction nothing but a rollback, a close or a getter; outside,
-	 * statement options and parameters always, statements by the policy (reads only under
-	 * {@code SAFE}), and connection operations but those that commit or touch savepoints.
-	 * Metadata reads are always safe.
+	 * Decides whether an operation may be issued again on a recovered connection (H14,
+	 * J1, J2): inside a transaction nothing but a rollback, a close or a getter; outside,
+	 * statement options and parameters always, statements by the policy (under
+	 * {@code SAFE}, inside a read-only transaction), and connection operations but those
+	 * that commit or touch savepoints. Metadata reads are always safe.
 	 */
 	private static boolean idempotent(RetransmitPolicy policy, Call call) {
 		if (call.is(StatementHost.class, "metaData")) {
