@@ -71,7 +71,12 @@ final class JdbcSession implements InvocationHandler {
 				return ReadOnlyReissue.run(this.physical,
 						() -> call.statement().runOn(this, this.physical, call.operation(), call.arguments()));
 			}
-			return call.statement().runOn(this, this.physical, call.operation(), call.arguments());
+			Object result = call.statement().runOn(this, this.physical, call.operation(), call.arguments());
+			if (call.executes()) {
+				this.journal.ran(call.statement().sqlOf(call.operation(), call.arguments()),
+						this.status.inTransaction());
+			}
+			return result;
 		}
 		if (name.equals("createStatement") || name.equals("prepareStatement") || name.equals("prepareCall")) {
 			return StatementCover.create(this.haConnection.get(), method, arguments);

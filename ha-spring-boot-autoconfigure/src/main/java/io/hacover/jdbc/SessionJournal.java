@@ -4,9 +4,15 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 
 /**
  * The session state an application set on an HA JDBC connection (auto-commit, isolation,
@@ -22,6 +28,12 @@ final class SessionJournal {
 	private final Map<String, Call> calls = new ConcurrentHashMap<>();
 
 	private volatile boolean transactionLost;
+
+	private final Map<String, String> sqlSettings = new LinkedHashMap<>();
+
+	private final ReentrantLock settingsLock = new ReentrantLock();
+
+	private volatile String unrebuildable;
 
 	/**
 	 * Records the call if it sets session state.
@@ -65,11 +77,50 @@ final class SessionJournal {
 	}
 
 	/**
+	 * Records what a statement that ran did to the session (J6): a setting made in SQL
+	 * outside a transaction is made again after a reconnect, after the setter calls and
+	 * in the order it was made; one made inside a transaction (which may yet be rolled
+	 * back), or state that cannot be rebuilt, makes the session refuse transparent
+	 * recovery.
+	 * @param sql the statement, {@code null} if unknown
+	 * @param inTransaction whether the session is inside a transaction after it ran
+	 */
+	void ran(String sql, boolean inTransaction) {
+		if (sql == null) {
+			return;
+		}
+		String state = SessionSql.unrebuildable(sql);
+		if (state != null) {
+			this.unrebuildable = state;
+		}
+		else if (SessionSql.isSetting(sql)) {
+			if (inTransaction) {
+				this.unrebuildable = "a setting made inside a transaction ('" + sql.strip() + "')";
+			}
+			else {
+				synchronizedSettings((settings) -> {
+					String key = settingKey(sql);
+					settings.remove(key);
+					settings.put(key, sql);
+				});
+			}
+		}
+	}
+
+	/**
 	 * Applies the recorded state to a fresh physical connection.
 	 * @param connection the fresh connection
-	 * @throws SQLException when the connection refuses a setting
+	 * @throws SQLException when the connection refuses a setting, or the session holds
+	 * state that cannot be rebuilt (SQLState {@code 0A000}): the recovery then ends at
+	 * once, and the connection's calls fail with their stale error, so that a pool
+	 * replaces it (J6)
 	 */
 	void replay(Connection connection) throws SQLException {
+		String state = this.unrebuildable;
+		if (state != null) {
+			throw new SQLException("the session holds state that cannot be rebuilt on a new connection: " + state
+					+ "; this connection refuses transparent recovery, open a new one", "0A000");
+		}
 		for (String name : ORDER) {
 			for (Map.Entry<String, Call> entry : this.calls.entrySet()) {
 				if (entry.getKey().equals(name) || entry.getKey().startsWith(name + ":")) {
@@ -77,6 +128,33 @@ final class SessionJournal {
 				}
 			}
 		}
+		List<String> settings = new ArrayList<>();
+		synchronizedSettings((all) -> settings.addAll(all.values()));
+		try (Statement statement = connection.createStatement()) {
+			for (String setting : settings) {
+				statement.execute(setting);
+			}
+		}
+	}
+
+	private void synchronizedSettings(Consumer<Map<String, String>> action) {
+		this.settingsLock.lock();
+		try {
+			action.accept(this.sqlSettings);
+		}
+		finally {
+			this.settingsLock.unlock();
+		}
+	}
+
+	/**
+	 * The parameter a setting is about: {@code SET search_path TO a} and
+	 * {@code RESET search_path} share one, so only the last one is made again.
+	 */
+	private static String settingKey(String sql) {
+		String[] words = sql.strip().toLowerCase(Locale.ROOT).split("[\\s=]+");
+		int at = (words.length > 1 && words[1].equals("session")) ? 2 : 1;
+		return (words.length > at) ? words[at] : sql;
 	}
 
 	/**

@@ -302,6 +302,50 @@ class HaDataSourceTests {
 	}
 
 	@Test
+	@DisplayName("J6: SET search_path and SET ROLE made in SQL are made again after a killed backend: the right "
+			+ "schema's rows, never the shadowed ones")
+	void sqlSettingsAreRebuilt() throws SQLException {
+		try (Connection direct = server.dataSource().getConnection(); Statement setup = direct.createStatement()) {
+			setup.execute("create schema if not exists tenant_a");
+			setup.execute("create table if not exists public.shadowed (v text)");
+			setup.execute("create table if not exists tenant_a.shadowed (v text)");
+			setup.execute("truncate public.shadowed, tenant_a.shadowed");
+			setup.execute("insert into public.shadowed values ('public')");
+			setup.execute("insert into tenant_a.shadowed values ('tenant a')");
+			setup.execute("do $$ begin create role reporting; exception when duplicate_object then null; end $$");
+			setup.execute("grant usage on schema tenant_a to reporting");
+			setup.execute("grant select on tenant_a.shadowed to reporting");
+		}
+		try (Connection connection = this.dataSource.getConnection();
+				Statement statement = connection.createStatement()) {
+			statement.execute("SET search_path TO tenant_a");
+			statement.execute("set role reporting");
+			server.terminate(server.backendPid(connection));
+			assertThat(single(statement.executeQuery("select v from shadowed"))).isEqualTo("tenant a");
+			assertThat(single(statement.executeQuery("select current_user"))).isEqualTo("reporting");
+			statement.execute("reset role");
+		}
+	}
+
+	@Test
+	@DisplayName("J6: state that cannot be rebuilt (set_config(..., false)) makes the connection refuse transparent "
+			+ "recovery with a clear error, never a silent NULL")
+	void unrebuildableStateRefusesTransparentRecovery() throws SQLException {
+		try (Connection connection = this.dataSource.getConnection();
+				Statement statement = connection.createStatement()) {
+			statement.executeQuery("select set_config('app.tenant', 'a', false)").close();
+			server.terminate(server.backendPid(connection));
+			Throwable thrown = catchThrowable(
+					() -> statement.executeQuery("select current_setting('app.tenant', true)"));
+			assertThat(thrown).isInstanceOf(SQLException.class);
+			assertThat(thrown.getSuppressed()).singleElement()
+				.satisfies((reason) -> assertThat(reason.getCause()).isInstanceOf(SQLException.class)
+					.hasMessageContaining("cannot be rebuilt")
+					.hasMessageContaining("set_config"));
+		}
+	}
+
+	@Test
 	@DisplayName("J8: a batch that failed stale is not sent again, neither by the cover nor by the next executeBatch")
 	void failedBatchIsNeverSentAgain() throws SQLException {
 		try (Connection direct = server.dataSource().getConnection(); Statement setup = direct.createStatement()) {
