@@ -22,7 +22,9 @@ import io.hacover.jdbc.PostgresDeadPeerDetection;
  * server accepts connections against 440 ms over the pool.
  * <p>
  * Connections to PostgreSQL get {@linkplain PostgresDeadPeerDetection dead-peer
- * detection} unless the pool's URL or data source properties set it otherwise (H35).
+ * detection} unless the pool's URL or data source properties set it otherwise (H35). The
+ * pool's {@code connection-init-sql} moves to the physical connections, so that it runs
+ * again on those a recovery opens (J6).
  */
 final class HikariPhysicalConnections {
 
@@ -43,8 +45,15 @@ final class HikariPhysicalConnections {
 		}
 		Properties properties = PostgresDeadPeerDetection.withDeadPeerDetection(pool.getJdbcUrl(),
 				pool.getDataSourceProperties());
-		pool.setDataSource(wrap.apply(new DriverDataSource(pool.getJdbcUrl(), pool.getDriverClassName(), properties,
-				pool.getUsername(), pool.getPassword())));
+		DataSource physical = new DriverDataSource(pool.getJdbcUrl(), pool.getDriverClassName(), properties,
+				pool.getUsername(), pool.getPassword());
+		String initSql = pool.getConnectionInitSql();
+		if (initSql != null) {
+			// Run on every physical connection, those of recoveries too (J6).
+			pool.setConnectionInitSql(null);
+			physical = new InitSqlDataSource(physical, initSql);
+		}
+		pool.setDataSource(wrap.apply(physical));
 		return true;
 	}
 

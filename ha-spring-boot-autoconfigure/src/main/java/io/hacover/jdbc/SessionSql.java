@@ -18,7 +18,7 @@ final class SessionSql {
 	private static final Pattern UNREBUILDABLE = Pattern
 		.compile("\\bcreate\\s+(global\\s+|local\\s+)?temp(orary)?\\s+(table|view|sequence)\\b"
 				+ "|\\bpg_advisory_lock(_shared)?\\s*\\(" + "|^\\s*listen\\b|^\\s*prepare\\b|\\bwith\\s+hold\\b"
-				+ "|\\bset_config\\s*\\([^)]*,\\s*false\\s*\\)", Pattern.CASE_INSENSITIVE);
+				+ "|\\bset_config\\s*\\((?s:.*),\\s*false\\s*\\)", Pattern.CASE_INSENSITIVE);
 
 	private SessionSql() {
 	}

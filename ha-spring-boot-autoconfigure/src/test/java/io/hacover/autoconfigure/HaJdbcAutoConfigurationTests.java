@@ -88,6 +88,34 @@ class HaJdbcAutoConfigurationTests {
 	}
 
 	@Test
+	@DisplayName("J6: with ha.jdbc.enabled, HikariCP's connection-init-sql runs again on a physical connection "
+			+ "made by a recovery, and once on each new one")
+	void connectionInitSqlRunsAgainAfterARecovery() {
+		this.runner
+			.withPropertyValues("ha.jdbc.enabled=true", "spring.datasource.url=" + server.jdbcUrl(),
+					"spring.datasource.username=postgres", "spring.datasource.password=",
+					"spring.datasource.hikari.connection-init-sql=select set_config('application_name', "
+							+ "'initialized ' || (coalesce(nullif(current_setting('application_name'), ''), '') "
+							+ "|| '+'), false)")
+			.run((context) -> {
+				HikariDataSource pool = context.getBean(HikariDataSource.class);
+				try (Connection connection = pool.getConnection()) {
+					assertThat(setting(connection, "application_name")).endsWith("+").doesNotEndWith("++");
+					server.terminate(server.backendPid(connection));
+					assertThat(setting(connection, "application_name")).endsWith("+").doesNotEndWith("++");
+				}
+			});
+	}
+
+	private static String setting(Connection connection, String name) throws SQLException {
+		try (Statement statement = connection.createStatement();
+				ResultSet value = statement.executeQuery("select current_setting('" + name + "')")) {
+			assertThat(value.next()).isTrue();
+			return value.getString(1);
+		}
+	}
+
+	@Test
 	@DisplayName("H35: with ha.jdbc.enabled, the pool's physical connections to PostgreSQL have TCP keepalive on "
 			+ "with a 30 s idle time, in the kernel's own socket table")
 	void hikariPhysicalConnectionsHaveKeepAlive() {
