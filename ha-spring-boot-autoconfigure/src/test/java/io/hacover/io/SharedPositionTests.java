@@ -109,7 +109,11 @@ class SharedPositionTests {
 		int perWriter = 400_000;
 		Path file = this.root.resolve("written.bin");
 		SeekableByteChannel channel = this.channels.create("shared", file);
-		List<Worker> writers = start(channel, (number, duplicate) -> new Writer(number, duplicate, perWriter));
+		// The writers to be interrupted have no quota of their own, so that none can
+		// finish
+		// before its interrupt comes, whichever writer the lock favours.
+		List<Worker> writers = start(channel, (number, duplicate) -> new Writer(number, duplicate,
+				(number < INTERRUPTED) ? Integer.MAX_VALUE : perWriter));
 		interruptOneByOne(writers, (long) THREADS * perWriter * RECORD);
 		join(writers);
 		assertThat(writers.subList(0, INTERRUPTED))
