@@ -31,6 +31,12 @@ public interface Call {
 	Object resource();
 
 	/**
+	 * Returns the stale error the operation failed with.
+	 * @return the failure
+	 */
+	Throwable failure();
+
+	/**
 	 * Returns the number of arguments.
 	 * @return how many arguments the operation was given
 	 */

@@ -8,8 +8,9 @@ import java.lang.reflect.Method;
  * @param method the interface method
  * @param arguments the arguments, {@code null} for none
  * @param resource the resource the operation failed on
+ * @param failure the stale error it failed with
  */
-record IssuedCall(Method method, Object[] arguments, Object resource) implements Call {
+record IssuedCall(Method method, Object[] arguments, Object resource, Throwable failure) implements Call {
 
 	@Override
 	public int argumentCount() {

@@ -6,6 +6,7 @@ import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.sql.SQLTransactionRollbackException;
 import java.sql.SQLTransientConnectionException;
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -52,6 +53,12 @@ public final class HaDataSource implements DataSource {
 
 	private final HaConnections connections;
 
+	/**
+	 * How long a connection sits idle before its next statement is preceded by a
+	 * validation that finds a backend that died meanwhile (J3), by default.
+	 */
+	static final Duration DEFAULT_IDLE_CHECK = Duration.ofSeconds(1);
+
 	private final DataSource target;
 
 	private final String name;
@@ -61,6 +68,8 @@ public final class HaDataSource implements DataSource {
 	private final ConnectionSettings settings;
 
 	private final RetransmitPolicy retransmit;
+
+	private volatile Duration idleCheck = DEFAULT_IDLE_CHECK;
 
 	/**
 	 * Wraps a data source with the SAFE retransmit policy and the table's other defaults.
@@ -115,6 +124,19 @@ public final class HaDataSource implements DataSource {
 	}
 
 	/**
+	 * Sets how long a connection sits idle before its next statement is preceded by a
+	 * validation (J3); {@link #DEFAULT_IDLE_CHECK} unless set. For connections opened
+	 * afterwards.
+	 * @param idleCheck the idle time, {@link Duration#ZERO} to validate before every
+	 * statement
+	 * @return this data source
+	 */
+	HaDataSource checkAfterIdle(Duration idleCheck) {
+		this.idleCheck = idleCheck;
+		return this;
+	}
+
+	/**
 	 * Returns the data source that makes the physical connections.
 	 * @return the target
 	 */
@@ -151,7 +173,7 @@ public final class HaDataSource implements DataSource {
 				fresh.close();
 				throw ex;
 			}
-			return JdbcSession.of(fresh, journal, haConnection);
+			return JdbcSession.of(fresh, journal, haConnection, this.idleCheck);
 		})
 			.name(this.name + "-" + this.opened.incrementAndGet())
 			.kind("jdbc")
@@ -187,7 +209,12 @@ public final class HaDataSource implements DataSource {
 			// Metadata only reads the catalog.
 			return true;
 		}
-		if (inTransaction(call)) {
+		boolean inTransaction = inTransaction(call);
+		if (call.failure() instanceof StatementNotSentException && !inTransaction) {
+			// J3: it never left the client.
+			return true;
+		}
+		if (inTransaction) {
 			return (call.operation().equals("rollback") && call.argumentCount() == 0)
 					|| call.operation().equals("close")
 					|| (call.method().getDeclaringClass() == Connection.class && call.operation().startsWith("get"));

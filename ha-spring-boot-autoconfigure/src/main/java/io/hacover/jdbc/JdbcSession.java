@@ -5,6 +5,8 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -15,6 +17,8 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 final class JdbcSession implements InvocationHandler {
 
+	private static final int VALIDATION_TIMEOUT_SECONDS = 2;
+
 	private final Connection physical;
 
 	private final SessionJournal journal;
@@ -23,8 +27,14 @@ final class JdbcSession implements InvocationHandler {
 
 	private final TransactionStatus status;
 
-	private JdbcSession(Connection physical, SessionJournal journal, AtomicReference<Connection> haConnection) {
+	private final long idleCheckNanos;
+
+	private volatile long lastUsed = System.nanoTime();
+
+	private JdbcSession(Connection physical, SessionJournal journal, AtomicReference<Connection> haConnection,
+			Duration idleCheck) {
 		this.physical = physical;
+		this.idleCheckNanos = idleCheck.toNanos();
 		this.status = TransactionStatus.of(physical);
 		this.journal = journal;
 		this.haConnection = haConnection;
@@ -39,10 +49,11 @@ final class JdbcSession implements InvocationHandler {
 	 * statements
 	 * @return a {@link Connection} that is also a {@link StatementHost}
 	 */
-	static Connection of(Connection physical, SessionJournal journal, AtomicReference<Connection> haConnection) {
+	static Connection of(Connection physical, SessionJournal journal, AtomicReference<Connection> haConnection,
+			Duration idleCheck) {
 		return (Connection) Proxy.newProxyInstance(JdbcSession.class.getClassLoader(),
 				new Class<?>[] { Connection.class, StatementHost.class },
-				new JdbcSession(physical, journal, haConnection));
+				new JdbcSession(physical, journal, haConnection, idleCheck));
 	}
 
 	@Override
@@ -67,6 +78,9 @@ final class JdbcSession implements InvocationHandler {
 				return invokeOn(this.physical.getMetaData(), call.operation(), call.arguments());
 			}
 			StatementHost.StatementCall call = (StatementHost.StatementCall) arguments[0];
+			if (call.executes()) {
+				checkAfterIdle();
+			}
 			if (call.readOnly()) {
 				return ReadOnlyReissue.run(this.physical,
 						() -> call.statement().runOn(this, this.physical, call.operation(), call.arguments()));
@@ -87,6 +101,20 @@ final class JdbcSession implements InvocationHandler {
 		Object result = invokeOn(this.physical, method, arguments);
 		this.journal.record(method, arguments);
 		return result;
+	}
+
+	/**
+	 * J3: after the connection sat idle, one validation finds a backend that died
+	 * meanwhile (its termination notice waits in the socket, or the socket is closed)
+	 * before a statement is sent into it.
+	 */
+	private void checkAfterIdle() throws SQLException {
+		long now = System.nanoTime();
+		boolean idle = now - this.lastUsed >= this.idleCheckNanos;
+		this.lastUsed = now;
+		if (idle && !this.physical.isValid(VALIDATION_TIMEOUT_SECONDS)) {
+			throw new StatementNotSentException();
+		}
 	}
 
 	private static Object invokeOn(Object target, Method method, Object[] args) throws Throwable {

@@ -346,6 +346,46 @@ class HaDataSourceTests {
 	}
 
 	@Test
+	@DisplayName("J3: an insert on a connection whose backend died while it sat idle is sent once, on the recovered "
+			+ "connection, with no 40003: it never left the client")
+	void insertAfterTheBackendDiedIdleIsSentOnce() throws SQLException {
+		try (Connection direct = server.dataSource().getConnection(); Statement setup = direct.createStatement()) {
+			setup.execute("create table if not exists app.idle (id int)");
+			setup.execute("truncate app.idle");
+		}
+		this.dataSource.checkAfterIdle(Duration.ZERO);
+		try (Connection connection = this.dataSource.getConnection();
+				Statement statement = connection.createStatement()) {
+			server.terminate(server.backendPid(connection));
+			assertThat(statement.executeUpdate("insert into app.idle values (1)")).isOne();
+			assertThat(this.connections.find(name(connection)).orElseThrow().recoveriesSucceeded()).isOne();
+		}
+		assertThat(ids("app.idle")).containsExactly(1);
+	}
+
+	@Test
+	@DisplayName("J3: a statement found unsent inside a transaction is not sent on the fresh session: the server "
+			+ "rolled the transaction back")
+	void unsentStatementInsideATransactionIsNotSent() throws SQLException {
+		try (Connection direct = server.dataSource().getConnection(); Statement setup = direct.createStatement()) {
+			setup.execute("create table if not exists app.idle (id int)");
+			setup.execute("truncate app.idle");
+		}
+		this.dataSource.checkAfterIdle(Duration.ZERO);
+		try (Connection connection = this.dataSource.getConnection();
+				Statement statement = connection.createStatement()) {
+			connection.setAutoCommit(false);
+			statement.executeUpdate("insert into app.idle values (1)");
+			server.terminate(server.backendPid(connection));
+			assertThat(catchThrowable(() -> statement.executeUpdate("insert into app.idle values (2)")))
+				.isInstanceOfSatisfying(SQLException.class,
+						(error) -> assertThat(error.getSQLState()).isEqualTo("40003"));
+			connection.rollback();
+		}
+		assertThat(ids("app.idle")).isEmpty();
+	}
+
+	@Test
 	@DisplayName("J8: a batch that failed stale is not sent again, neither by the cover nor by the next executeBatch")
 	void failedBatchIsNeverSentAgain() throws SQLException {
 		try (Connection direct = server.dataSource().getConnection(); Statement setup = direct.createStatement()) {
