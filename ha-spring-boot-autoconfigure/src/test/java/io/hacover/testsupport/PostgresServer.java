@@ -10,7 +10,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
 
@@ -159,6 +161,41 @@ public final class PostgresServer implements AutoCloseable {
 			if (running != null) {
 				running.close();
 			}
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+		finally {
+			this.lifecycleLock.unlock();
+		}
+	}
+
+	/**
+	 * Crashes the server (J10): SIGKILL of the postmaster and of every process it
+	 * started, as a power cut ends them, with no shutdown checkpoint and no goodbye to
+	 * the clients, whose connections break. The next {@link #restart()} runs crash
+	 * recovery from the write-ahead log: with {@code synchronous_commit} on, every commit
+	 * that was acknowledged is there. Returns once every process is gone.
+	 */
+	public void crash() {
+		this.lifecycleLock.lock();
+		try {
+			EmbeddedPostgres running = this.postgres;
+			if (running == null) {
+				return;
+			}
+			long pid = Long.parseLong(Files.readAllLines(this.dataDirectory.resolve("postmaster.pid")).get(0).trim());
+			ProcessHandle postmaster = ProcessHandle.of(pid).orElseThrow();
+			List<ProcessHandle> processes = new ArrayList<>(postmaster.descendants().toList());
+			processes.add(0, postmaster);
+			processes.forEach(ProcessHandle::destroyForcibly);
+			await().atMost(TERMINATE_WAIT)
+				.pollInterval(POLL_INTERVAL)
+				.until(() -> processes.stream().noneMatch(ProcessHandle::isAlive));
+			this.postgres = null;
+			// Releases the embedded server's lock on the data directory; its attempt to
+			// stop a server that is gone fails and is only logged.
+			running.close();
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
