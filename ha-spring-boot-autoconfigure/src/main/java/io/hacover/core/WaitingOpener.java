@@ -31,8 +31,23 @@ final class WaitingOpener<T> implements Opener<T> {
 
 	@Override
 	public T open() throws Exception {
-		RecoveryRun<T> run = new RecoveryRun<>(this.name, this.policy, this.classifier, System.nanoTime());
-		AtomicReference<Throwable> last = new AtomicReference<>();
+		long started = System.nanoTime();
+		try {
+			// The happy path pays for no run and no watch: the opener's own connect and
+			// login timeouts bound this first try (H35).
+			return this.opener.open();
+		}
+		catch (Exception ex) {
+			if (!this.classifier.isStale(ex)) {
+				throw ex;
+			}
+			return waitOut(ex, started);
+		}
+	}
+
+	private T waitOut(Exception first, long started) throws Exception {
+		RecoveryRun<T> run = new RecoveryRun<>(this.name, this.policy, this.classifier, started);
+		AtomicReference<Throwable> last = new AtomicReference<>(first);
 		RecoveryRun.Outcome outcome = run.run((attempt) -> this.opener.open(), new RecoveryRun.Tally() {
 
 			@Override

@@ -87,8 +87,8 @@ final class JdbcSession implements InvocationHandler {
 			}
 			Object result = call.statement().runOn(this, this.physical, call.operation(), call.arguments());
 			if (call.executes()) {
-				this.journal.ran(call.statement().sqlOf(call.operation(), call.arguments()),
-						this.status.inTransaction());
+				this.journal.ran(call.statement().effectOf(call.operation(), call.arguments()),
+						this.status::inTransaction);
 			}
 			return result;
 		}

@@ -12,6 +12,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -82,19 +83,17 @@ final class SessionJournal {
 	 * in the order it was made; one made inside a transaction (which may yet be rolled
 	 * back), or state that cannot be rebuilt, makes the session refuse transparent
 	 * recovery.
-	 * @param sql the statement, {@code null} if unknown
-	 * @param inTransaction whether the session is inside a transaction after it ran
+	 * @param effect what the statement did to the session
+	 * @param inTransaction whether the session is inside a transaction after it ran,
+	 * asked only for a setting
 	 */
-	void ran(String sql, boolean inTransaction) {
-		if (sql == null) {
-			return;
+	void ran(SessionSql.Effect effect, BooleanSupplier inTransaction) {
+		String sql = effect.setting();
+		if (effect.unrebuildable() != null) {
+			this.unrebuildable = effect.unrebuildable();
 		}
-		String state = SessionSql.unrebuildable(sql);
-		if (state != null) {
-			this.unrebuildable = state;
-		}
-		else if (SessionSql.isSetting(sql)) {
-			if (inTransaction) {
+		else if (sql != null) {
+			if (inTransaction.getAsBoolean()) {
 				this.unrebuildable = "a setting made inside a transaction ('" + sql.strip() + "')";
 			}
 			else {

@@ -24,23 +24,35 @@ final class SessionSql {
 	}
 
 	/**
-	 * Returns whether the statement makes a session setting that can be made again.
-	 * @param sql the statement
-	 * @return {@code true} for {@code SET} and {@code RESET} of the session
+	 * Returns what the statement does to the session.
+	 * @param sql the statement, {@code null} if unknown
+	 * @return its effect, {@link Effect#NONE} for most statements
 	 */
-	static boolean isSetting(String sql) {
-		return SETTING.matcher(sql).find();
+	static Effect classify(String sql) {
+		if (sql == null) {
+			return Effect.NONE;
+		}
+		Matcher unrebuildable = UNREBUILDABLE.matcher(sql);
+		if (unrebuildable.find()) {
+			return new Effect(sql, "'" + unrebuildable.group().trim() + "...'");
+		}
+		return SETTING.matcher(sql).find() ? new Effect(sql, null) : Effect.NONE;
 	}
 
 	/**
-	 * Returns what session state the statement makes that cannot be rebuilt, or
-	 * {@code null}.
-	 * @param sql the statement
-	 * @return the state, in words, or {@code null}
+	 * What a statement does to its session.
+	 *
+	 * @param setting the statement, when it makes a setting that can be made again, or
+	 * makes state that cannot; {@code null} otherwise
+	 * @param unrebuildable the state that cannot be rebuilt, in words, or {@code null}
 	 */
-	static String unrebuildable(String sql) {
-		Matcher matcher = UNREBUILDABLE.matcher(sql);
-		return matcher.find() ? "'" + matcher.group().trim() + "...'" : null;
+	record Effect(String setting, String unrebuildable) {
+
+		/**
+		 * The effect of most statements: none.
+		 */
+		static final Effect NONE = new Effect(null, null);
+
 	}
 
 }

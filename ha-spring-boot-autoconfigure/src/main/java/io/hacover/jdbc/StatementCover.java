@@ -42,6 +42,8 @@ final class StatementCover implements InvocationHandler {
 
 	private Object proxy;
 
+	private SessionSql.Effect preparedEffect;
+
 	private StatementCover(Connection connection, Method creator, Object[] creatorArgs) {
 		this.connection = connection;
 		this.creator = creator;
@@ -146,6 +148,25 @@ final class StatementCover implements InvocationHandler {
 	 */
 	String sqlOf(Method method, Object[] args) {
 		return (args.length > 0 && args[0] instanceof String text) ? text : sql();
+	}
+
+	/**
+	 * Returns what an execution does to the session (J6): worked out once for the SQL a
+	 * statement was prepared with, and for each SQL string given to an execution.
+	 * @param method the operation
+	 * @param args its arguments
+	 * @return the effect
+	 */
+	SessionSql.Effect effectOf(Method method, Object[] args) {
+		if (args.length > 0 && args[0] instanceof String text) {
+			return SessionSql.classify(text);
+		}
+		SessionSql.Effect prepared = this.preparedEffect;
+		if (prepared == null) {
+			prepared = SessionSql.classify(sql());
+			this.preparedEffect = prepared;
+		}
+		return prepared;
 	}
 
 	private String sql() {
