@@ -222,10 +222,7 @@ class HaDataSourceTests {
 	@DisplayName("J1: a backend killed inside a transaction begun in SQL: the next statement is not re-issued, later "
 			+ "ones are refused until a rollback, and COMMIT never reports success with part of the work missing")
 	void transactionBegunInSqlIsNeverHalfCommitted() throws SQLException {
-		try (Connection direct = server.dataSource().getConnection(); Statement setup = direct.createStatement()) {
-			setup.execute("create table if not exists app.ledger (id int primary key)");
-			setup.execute("truncate app.ledger");
-		}
+		freshTable("app.ledger", "id int primary key");
 		try (Connection connection = this.dataSource.getConnection();
 				Statement statement = connection.createStatement()) {
 			statement.execute("BEGIN");
@@ -349,10 +346,7 @@ class HaDataSourceTests {
 	@DisplayName("J3: an insert on a connection whose backend died while it sat idle is sent once, on the recovered "
 			+ "connection, with no 40003: it never left the client")
 	void insertAfterTheBackendDiedIdleIsSentOnce() throws SQLException {
-		try (Connection direct = server.dataSource().getConnection(); Statement setup = direct.createStatement()) {
-			setup.execute("create table if not exists app.idle (id int)");
-			setup.execute("truncate app.idle");
-		}
+		freshTable("app.idle", "id int");
 		this.dataSource.checkAfterIdle(Duration.ZERO);
 		try (Connection connection = this.dataSource.getConnection();
 				Statement statement = connection.createStatement()) {
@@ -367,10 +361,7 @@ class HaDataSourceTests {
 	@DisplayName("J3: a statement found unsent inside a transaction is not sent on the fresh session: the server "
 			+ "rolled the transaction back")
 	void unsentStatementInsideATransactionIsNotSent() throws SQLException {
-		try (Connection direct = server.dataSource().getConnection(); Statement setup = direct.createStatement()) {
-			setup.execute("create table if not exists app.idle (id int)");
-			setup.execute("truncate app.idle");
-		}
+		freshTable("app.idle", "id int");
 		this.dataSource.checkAfterIdle(Duration.ZERO);
 		try (Connection connection = this.dataSource.getConnection();
 				Statement statement = connection.createStatement()) {
@@ -388,10 +379,7 @@ class HaDataSourceTests {
 	@Test
 	@DisplayName("J8: a batch that failed stale is not sent again, neither by the cover nor by the next executeBatch")
 	void failedBatchIsNeverSentAgain() throws SQLException {
-		try (Connection direct = server.dataSource().getConnection(); Statement setup = direct.createStatement()) {
-			setup.execute("create table if not exists app.batched (id int)");
-			setup.execute("truncate app.batched");
-		}
+		freshTable("app.batched", "id int");
 		try (Connection connection = this.dataSource.getConnection();
 				PreparedStatement insert = connection.prepareStatement("insert into app.batched values (?)")) {
 			insert.setInt(1, 1);
@@ -407,6 +395,13 @@ class HaDataSourceTests {
 			assertThat(insert.executeBatch()).hasSize(1);
 		}
 		assertThat(ids("app.batched")).containsExactly(3);
+	}
+
+	private static void freshTable(String table, String columns) throws SQLException {
+		try (Connection direct = server.dataSource().getConnection(); Statement setup = direct.createStatement()) {
+			setup.execute("create table if not exists " + table + " (" + columns + ")");
+			setup.execute("truncate " + table);
+		}
 	}
 
 	private static List<Integer> ids(String table) throws SQLException {

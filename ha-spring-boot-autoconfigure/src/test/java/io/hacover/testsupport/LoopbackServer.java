@@ -18,6 +18,9 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
 
+import static io.hacover.testsupport.Sockets.closeQuietly;
+import static io.hacover.testsupport.Sockets.loopback;
+
 /**
  * The life of a real TCP server on 127.0.0.1 that tests kill and restart on the same
  * port: accepting, one daemon thread per connection, {@link #kill()}, {@link #restart()}
@@ -367,24 +370,6 @@ public abstract class LoopbackServer implements AutoCloseable {
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
-		}
-	}
-
-	private static void closeQuietly(AutoCloseable closeable) {
-		try {
-			closeable.close();
-		}
-		catch (Exception ex) {
-			// best effort
-		}
-	}
-
-	private static InetAddress loopback() {
-		try {
-			return InetAddress.getByAddress("localhost", new byte[] { 127, 0, 0, 1 });
-		}
-		catch (UnknownHostException ex) {
-			throw new IllegalStateException(ex);
 		}
 	}
 

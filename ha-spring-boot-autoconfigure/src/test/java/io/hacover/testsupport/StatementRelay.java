@@ -23,6 +23,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
+import static io.hacover.testsupport.Sockets.abort;
+import static io.hacover.testsupport.Sockets.closeQuietly;
+import static io.hacover.testsupport.Sockets.loopback;
+
 /**
  * A loopback TCP relay that cuts one connection at an exact statement, to make in-doubt
  * cases exactly (J10): it lets the statement reach the server and cuts the connection
@@ -263,34 +267,6 @@ public final class StatementRelay implements AutoCloseable {
 		}
 	}
 
-	private static void abort(Socket socket) {
-		try {
-			socket.setSoLinger(true, 0);
-		}
-		catch (IOException ex) {
-			// already closed
-		}
-		closeQuietly(socket);
-	}
-
-	private static void closeQuietly(AutoCloseable closeable) {
-		try {
-			closeable.close();
-		}
-		catch (Exception ex) {
-			// best effort
-		}
-	}
-
-	private static InetAddress loopback() {
-		try {
-			return InetAddress.getByAddress("localhost", new byte[] { 127, 0, 0, 1 });
-		}
-		catch (UnknownHostException ex) {
-			throw new IllegalStateException(ex);
-		}
-	}
-
 	/**
 	 * Where a {@link Cut} cuts the connection whose chunk matched.
 	 */
@@ -498,8 +474,8 @@ public final class StatementRelay implements AutoCloseable {
 		void abort() {
 			if (this.closed.compareAndSet(false, true)) {
 				StatementRelay.this.connections.remove(this);
-				StatementRelay.abort(this.client);
-				StatementRelay.abort(this.upstream);
+				Sockets.abort(this.client);
+				Sockets.abort(this.upstream);
 			}
 		}
 
@@ -516,7 +492,7 @@ public final class StatementRelay implements AutoCloseable {
 				// unsent
 				this.upstream.shutdownOutput();
 				closeQuietly(this.upstream);
-				StatementRelay.abort(this.client);
+				Sockets.abort(this.client);
 			}
 			armedCut.fired(on);
 		}

@@ -23,6 +23,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 
+import static io.hacover.testsupport.Sockets.abort;
+import static io.hacover.testsupport.Sockets.closeQuietly;
+import static io.hacover.testsupport.Sockets.loopback;
+
 /**
  * A loopback TCP proxy that injects faults between a client and a real server.
  * <p>
@@ -372,37 +376,6 @@ public final class TcpFaultProxy implements AutoCloseable {
 		}
 	}
 
-	private static void abort(Socket socket) {
-		if (socket == null) {
-			return;
-		}
-		try {
-			socket.setSoLinger(true, 0);
-		}
-		catch (IOException ex) {
-			// already closed
-		}
-		closeQuietly(socket);
-	}
-
-	private static void closeQuietly(AutoCloseable closeable) {
-		try {
-			closeable.close();
-		}
-		catch (Exception ex) {
-			// best effort
-		}
-	}
-
-	private static InetAddress loopback() {
-		try {
-			return InetAddress.getByAddress("localhost", new byte[] { 127, 0, 0, 1 });
-		}
-		catch (UnknownHostException ex) {
-			throw new IllegalStateException(ex);
-		}
-	}
-
 	/**
 	 * One accepted client connection and its connection to the target.
 	 * <p>
@@ -442,8 +415,8 @@ public final class TcpFaultProxy implements AutoCloseable {
 		void abort() {
 			if (this.closed.compareAndSet(false, true)) {
 				TcpFaultProxy.this.connections.remove(this);
-				TcpFaultProxy.abort(this.client);
-				TcpFaultProxy.abort(this.upstream);
+				Sockets.abort(this.client);
+				Sockets.abort(this.upstream);
 			}
 		}
 
