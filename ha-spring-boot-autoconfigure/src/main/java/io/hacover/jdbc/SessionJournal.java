@@ -129,6 +129,9 @@ final class SessionJournal {
 		}
 		List<String> settings = new ArrayList<>();
 		synchronizedSettings((all) -> settings.addAll(all.values()));
+		if (settings.isEmpty()) {
+			return;
+		}
 		try (Statement statement = connection.createStatement()) {
 			for (String setting : settings) {
 				statement.execute(setting);
