@@ -162,8 +162,10 @@ public final class Attachment<T> {
 	 * Sets what the caller gets instead of {@link OutcomeUnknownException} when an
 	 * operation is not re-issued after a recovery (H14): for interfaces whose callers
 	 * expect an error of their own kind, such as JDBC's {@code SQLException} with
-	 * SQLState {@code 40003}.
-	 * @param translator makes the error from the operation and the engine's exception
+	 * SQLState {@code 40003}, or whose server can say what became of the operation, such
+	 * as a commit whose reply was lost (J4).
+	 * @param translator throws the error from the operation and the engine's exception,
+	 * or returns the operation's result when the outcome is found to be a success
 	 * @return this attachment
 	 */
 	public Attachment<T> outcomeUnknown(OutcomeTranslator translator) {
@@ -222,18 +224,23 @@ public final class Attachment<T> {
 	}
 
 	/**
-	 * Makes the error a caller gets when an operation is not re-issued after a recovery.
+	 * Decides what a caller gets when an operation is not re-issued after a recovery: an
+	 * error, or, when the outcome could be found out and was a success, the operation's
+	 * result.
 	 */
 	@FunctionalInterface
 	public interface OutcomeTranslator {
 
 		/**
-		 * Returns the error to throw instead of the engine's.
-		 * @param call the operation that was not re-issued
+		 * Throws the error the caller gets instead of the engine's, or returns what the
+		 * operation returns when its outcome is found to be a success. Runs on the
+		 * caller's thread, once the connection is recovered.
+		 * @param call the operation that was not re-issued, with the failed resource
 		 * @param outcomeUnknown the engine's error, whose cause is the stale error
-		 * @return the error to throw
+		 * @return the operation's result, when it succeeded
+		 * @throws Throwable the error the caller gets
 		 */
-		Throwable translate(Call call, OutcomeUnknownException outcomeUnknown);
+		Object translate(Call call, OutcomeUnknownException outcomeUnknown) throws Throwable;
 
 	}
 

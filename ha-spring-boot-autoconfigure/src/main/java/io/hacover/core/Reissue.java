@@ -27,7 +27,9 @@ final class Reissue<T> {
 		this.classifier = classifier;
 		this.idempotent = (attachment.idempotent != null) ? attachment.idempotent : (call) -> false;
 		this.outcomeTranslator = (attachment.outcomeTranslator != null) ? attachment.outcomeTranslator
-				: (call, outcomeUnknown) -> outcomeUnknown;
+				: (call, outcomeUnknown) -> {
+					throw outcomeUnknown;
+				};
 	}
 
 	/**
@@ -69,8 +71,8 @@ final class Reissue<T> {
 			boolean reissue = mayRetransmit(call);
 			issuedOn = this.record.recover(issuedOn, failure);
 			if (!reissue) {
-				throw this.outcomeTranslator.translate(call,
-						new OutcomeUnknownException(this.record.name, describe(method), failure));
+				return issuedOn.map(this.outcomeTranslator.translate(call,
+						new OutcomeUnknownException(this.record.name, describe(method), failure)), connection);
 			}
 			int limit = this.record.settings().maxRetransmissions();
 			if (reissues >= limit) {

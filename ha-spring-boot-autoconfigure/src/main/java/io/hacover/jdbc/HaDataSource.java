@@ -5,7 +5,6 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.sql.SQLTransactionRollbackException;
-import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
@@ -237,27 +236,54 @@ public final class HaDataSource implements DataSource {
 	 * J1: whether the failed session was inside a transaction, as the server last said.
 	 */
 	private static boolean inTransaction(Call call) {
-		return ((StatementHost) call.resource()).inTransaction();
+		return ((StatementHost) call.resource()).transactionStatus().inTransaction();
 	}
 
-	private static Throwable outcomeUnknown(SessionJournal journal, Call call, OutcomeUnknownException unknown) {
-		String operation = call.is(StatementHost.class, "run")
-				? call.argument(0, StatementHost.StatementCall.class).operation().getName() : call.operation();
-		if (!operation.equals("commit") && inTransaction(call)) {
+	/**
+	 * What the caller gets for an operation that was not re-issued (H14, J1, J4): a
+	 * commit's outcome asked of the server, which may be a normal return; inside a
+	 * transaction, {@link TransactionRolledBackException} and the transaction marked
+	 * lost; outside one, {@code 40003}.
+	 */
+	private Object outcomeUnknown(SessionJournal journal, Call call, OutcomeUnknownException unknown)
+			throws SQLException {
+		StatementHost failed = (StatementHost) call.resource();
+		Throwable stale = unknown.getCause();
+		String connection = unknown.getConnection();
+		if (call.is(StatementHost.class, "run")) {
+			StatementHost.StatementCall statement = call.argument(0, StatementHost.StatementCall.class);
+			if (statement.commits()) {
+				failed.commitOutcome().resolve(this.target, stale, connection);
+				return StatementHost.StatementCall.noResult(statement.operation());
+			}
+			throw statementOutcomeUnknown(journal, failed, statement.operation().getName(), stale);
+		}
+		if (call.method().getDeclaringClass() == Connection.class && call.operation().equals("commit")) {
+			failed.commitOutcome().resolve(this.target, stale, connection);
+			return null;
+		}
+		throw statementOutcomeUnknown(journal, failed, call.operation(), stale);
+	}
+
+	private static SQLException statementOutcomeUnknown(SessionJournal journal, StatementHost failed, String operation,
+			Throwable stale) {
+		TransactionStatus status = failed.transactionStatus();
+		if (status.known() && status.inTransaction()) {
 			// The server rolled the transaction back: its later statements must not run
 			// as if nothing happened (J1).
 			journal.loseTransaction();
+			return new TransactionRolledBackException(
+					"the connection failed and was recovered; the transaction "
+							+ "was rolled back by the server, so nothing of it was committed (the outcome of "
+							+ operation + " does not matter): roll back, then run the transaction again",
+					"40003", stale);
 		}
-		Throwable stale = unknown.getCause();
-		if (operation.equals("commit")) {
-			return new SQLTransientConnectionException(
-					"the connection failed during commit and was recovered: whether "
-							+ "the transaction was committed is unknown; check, then run it again if needed",
-					"08007", stale);
+		if (status.inTransaction()) {
+			// Another driver: unsure whether a transaction was open.
+			journal.loseTransaction();
 		}
 		return new SQLTransactionRollbackException("the connection failed and was recovered, but the outcome of "
-				+ operation + " is unknown and any open transaction was rolled back by the server; run the "
-				+ "transaction or statement again", "40003", stale);
+				+ operation + " is unknown: it may have run once; check, then run it again if needed", "40003", stale);
 	}
 
 	@Override

@@ -27,6 +27,8 @@ final class JdbcSession implements InvocationHandler {
 
 	private final TransactionStatus status;
 
+	private final CommitOutcome commits;
+
 	private final long idleCheckNanos;
 
 	private volatile long lastUsed = System.nanoTime();
@@ -36,6 +38,7 @@ final class JdbcSession implements InvocationHandler {
 		this.physical = physical;
 		this.idleCheckNanos = idleCheck.toNanos();
 		this.status = TransactionStatus.of(physical);
+		this.commits = new CommitOutcome(physical, this.status);
 		this.journal = journal;
 		this.haConnection = haConnection;
 	}
@@ -71,25 +74,34 @@ final class JdbcSession implements InvocationHandler {
 			return null;
 		}
 		if (method.getDeclaringClass() == StatementHost.class) {
-			if (name.equals("inTransaction")) {
-				return this.status.inTransaction();
+			if (name.equals("transactionStatus")) {
+				return this.status;
+			}
+			if (name.equals("commitOutcome")) {
+				return this.commits;
 			}
 			if (arguments[0] instanceof StatementHost.MetaDataCall call) {
 				return invokeOn(this.physical.getMetaData(), call.operation(), call.arguments());
 			}
 			StatementHost.StatementCall call = (StatementHost.StatementCall) arguments[0];
-			if (call.executes()) {
-				checkAfterIdle();
+			if (!call.executes()) {
+				return call.statement().runOn(this, this.physical, call.operation(), call.arguments());
 			}
+			checkAfterIdle();
 			if (call.readOnly()) {
 				return ReadOnlyReissue.run(this.physical,
 						() -> call.statement().runOn(this, this.physical, call.operation(), call.arguments()));
 			}
-			Object result = call.statement().runOn(this, this.physical, call.operation(), call.arguments());
-			if (call.executes()) {
-				this.journal.ran(call.statement().effectOf(call.operation(), call.arguments()),
-						this.status::inTransaction);
+			boolean commit = call.commits();
+			if (commit) {
+				this.commits.beforeCommit(this.physical.isReadOnly());
 			}
+			this.commits.running(call.operation());
+			Object result = call.statement().runOn(this, this.physical, call.operation(), call.arguments());
+			if (commit) {
+				this.commits.afterCommit();
+			}
+			this.journal.ran(call.statement().effectOf(call.operation(), call.arguments()), this.status::inTransaction);
 			return result;
 		}
 		if (name.equals("createStatement") || name.equals("prepareStatement") || name.equals("prepareCall")) {
@@ -98,7 +110,13 @@ final class JdbcSession implements InvocationHandler {
 		if (name.equals("getMetaData")) {
 			return MetaDataCover.create(this.haConnection.get());
 		}
+		if (name.equals("commit")) {
+			this.commits.beforeCommit(this.physical.isReadOnly());
+		}
 		Object result = invokeOn(this.physical, method, arguments);
+		if (name.equals("commit")) {
+			this.commits.afterCommit();
+		}
 		this.journal.record(method, arguments);
 		return result;
 	}

@@ -3,8 +3,6 @@ package io.hacover.jdbc;
 import java.lang.reflect.Method;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.SQLTransactionRollbackException;
-import java.util.Locale;
 
 /**
  * What an HA JDBC connection allows after a transaction was lost with a failed connection
@@ -41,8 +39,8 @@ final class LostTransaction {
 			}
 			case "commit" -> {
 				journal.endLostTransaction();
-				throw new SQLTransactionRollbackException("the transaction was rolled back by the server when the "
-						+ "connection failed, so nothing of it was committed; run it again", "40003");
+				throw new TransactionRolledBackException("the transaction was rolled back by the server when the "
+						+ "connection failed, so nothing of it was committed; run it again", "40000", null);
 			}
 			default -> throw new SQLException(
 					"the transaction was rolled back by the server when the connection "
@@ -62,13 +60,8 @@ final class LostTransaction {
 					|| !call.executes()) {
 				return null;
 			}
-			String sql = call.statement().sqlOf(call.operation(), call.arguments());
-			String keyword = (sql != null) ? firstWord(sql) : "";
-			return switch (keyword) {
-				case "rollback", "abort" -> "rollback";
-				case "commit", "end" -> "commit";
-				default -> "statement";
-			};
+			String end = SessionSql.transactionEnd(call.statement().sqlOf(call.operation(), call.arguments()));
+			return (end != null) ? end : "statement";
 		}
 		if (method.getDeclaringClass() != Connection.class) {
 			return null;
@@ -77,15 +70,6 @@ final class LostTransaction {
 			case "rollback", "commit", "close" -> method.getName();
 			default -> null;
 		};
-	}
-
-	private static String firstWord(String sql) {
-		String text = sql.stripLeading().toLowerCase(Locale.ROOT);
-		int end = 0;
-		while (end < text.length() && Character.isLetter(text.charAt(end))) {
-			end++;
-		}
-		return text.substring(0, end);
 	}
 
 }

@@ -40,6 +40,47 @@ final class SessionSql {
 	}
 
 	/**
+	 * Returns how a statement sent as SQL ends a transaction: {@code commit} for
+	 * {@code COMMIT} or {@code END} (but not {@code COMMIT PREPARED}, which ends no
+	 * transaction of this session), {@code rollback} for {@code ROLLBACK} or
+	 * {@code ABORT} (but not {@code ROLLBACK TO} a savepoint, nor
+	 * {@code ROLLBACK PREPARED}), {@code null} for any other statement. Allocates
+	 * nothing, so that it can be asked of every statement run inside a transaction (J1,
+	 * J4).
+	 * @param sql the statement, {@code null} if unknown
+	 * @return {@code commit}, {@code rollback} or {@code null}
+	 */
+	static String transactionEnd(String sql) {
+		if (sql == null) {
+			return null;
+		}
+		int start = skipSpace(sql, 0);
+		if (keywordAt(sql, start, "commit") || keywordAt(sql, start, "end")) {
+			int next = skipSpace(sql, start + ((sql.charAt(start) | 0x20) == 'c' ? 6 : 3));
+			return keywordAt(sql, next, "prepared") ? null : "commit";
+		}
+		if (keywordAt(sql, start, "rollback") || keywordAt(sql, start, "abort")) {
+			int next = skipSpace(sql, start + ((sql.charAt(start) | 0x20) == 'r' ? 8 : 5));
+			return (keywordAt(sql, next, "to") || keywordAt(sql, next, "prepared")) ? null : "rollback";
+		}
+		return null;
+	}
+
+	private static int skipSpace(String sql, int from) {
+		int at = from;
+		while (at < sql.length() && Character.isWhitespace(sql.charAt(at))) {
+			at++;
+		}
+		return at;
+	}
+
+	private static boolean keywordAt(String sql, int at, String keyword) {
+		int end = at + keyword.length();
+		return sql.regionMatches(true, at, keyword, 0, keyword.length())
+				&& (end == sql.length() || !Character.isLetterOrDigit(sql.charAt(end)) && sql.charAt(end) != '_');
+	}
+
+	/**
 	 * What a statement does to its session.
 	 *
 	 * @param setting the statement, when it makes a setting that can be made again, or

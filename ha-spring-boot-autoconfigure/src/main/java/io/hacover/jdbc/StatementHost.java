@@ -33,9 +33,16 @@ interface StatementHost {
 	/**
 	 * Returns whether this session's physical connection is inside a transaction, as the
 	 * server last reported it (J1); readable after the connection failed.
-	 * @return {@code true} inside a transaction, or when that is unsure
+	 * @return the status
 	 */
-	boolean inTransaction();
+	TransactionStatus transactionStatus();
+
+	/**
+	 * Returns what this session knows of its last commit, to find out its outcome when
+	 * its reply was lost (J4).
+	 * @return the commit outcome of this session's physical connection
+	 */
+	CommitOutcome commitOutcome();
 
 	/**
 	 * An operation on a statement cover.
@@ -80,6 +87,36 @@ interface StatementHost {
 		 */
 		boolean executes() {
 			return this.operation.getName().startsWith("execute");
+		}
+
+		/**
+		 * Returns what an execution that ran and made no result set returns, for one
+		 * whose success was found out after its reply was lost (J4).
+		 * @param operation the execution
+		 * @return {@code false}, {@code 0} or {@code null}, as the operation's type has
+		 * it
+		 */
+		static Object noResult(Method operation) {
+			Class<?> type = operation.getReturnType();
+			if (type == boolean.class) {
+				return false;
+			}
+			if (type == int.class) {
+				return 0;
+			}
+			if (type == long.class) {
+				return 0L;
+			}
+			return null;
+		}
+
+		/**
+		 * Returns whether this execution is a {@code COMMIT} sent as SQL (J4).
+		 * @return {@code true} for {@code COMMIT} or {@code END}
+		 */
+		boolean commits() {
+			return executes()
+					&& "commit".equals(SessionSql.transactionEnd(this.statement.sqlOf(this.operation, this.arguments)));
 		}
 
 		/**

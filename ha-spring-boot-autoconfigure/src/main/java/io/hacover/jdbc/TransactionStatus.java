@@ -26,7 +26,7 @@ final class TransactionStatus {
 	private static final boolean PGJDBC = ClassUtils.isPresent("org.postgresql.core.BaseConnection",
 			TransactionStatus.class.getClassLoader());
 
-	private static final TransactionStatus UNSURE = new TransactionStatus(() -> true);
+	private static final TransactionStatus UNSURE = new TransactionStatus(null);
 
 	private final BooleanSupplier inTransaction;
 
@@ -59,12 +59,23 @@ final class TransactionStatus {
 	 * @return {@code false} only when the server said the session is idle
 	 */
 	boolean inTransaction() {
+		if (this.inTransaction == null) {
+			return true;
+		}
 		try {
 			return this.inTransaction.getAsBoolean();
 		}
 		catch (RuntimeException ex) {
 			return true;
 		}
+	}
+
+	/**
+	 * Returns whether the status is the server's word, not a guess.
+	 * @return {@code true} when the driver's status can be read
+	 */
+	boolean known() {
+		return this.inTransaction != null;
 	}
 
 	/**

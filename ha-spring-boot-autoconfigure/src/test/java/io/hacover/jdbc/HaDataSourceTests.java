@@ -234,8 +234,9 @@ class HaDataSourceTests {
 			assertThat(catchThrowable(() -> statement.executeUpdate("insert into app.ledger values (2)")))
 				.isInstanceOfSatisfying(SQLException.class,
 						(error) -> assertThat(error.getSQLState()).isEqualTo("25P02"));
-			assertThat(catchThrowable(() -> statement.execute("COMMIT"))).isInstanceOfSatisfying(SQLException.class,
-					(error) -> assertThat(error.getSQLState()).isEqualTo("40003"));
+			assertThat(catchThrowable(() -> statement.execute("COMMIT"))).isInstanceOfSatisfying(
+					TransactionRolledBackException.class,
+					(error) -> assertThat(error.getSQLState()).isEqualTo("40000"));
 			statement.executeUpdate("insert into app.ledger values (3)");
 		}
 		assertThat(ids("app.ledger")).containsExactly(3);

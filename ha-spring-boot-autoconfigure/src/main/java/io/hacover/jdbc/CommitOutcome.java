@@ -1,0 +1,296 @@
+package io.hacover.jdbc;
+
+import java.lang.reflect.Method;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Objects;
+
+import javax.sql.DataSource;
+
+/**
+ * The outcome of a commit whose reply was lost, asked of the server (J4, J5), for one
+ * physical connection.
+ * <p>
+ * Before a commit of a transaction that may have written, the transaction's id is taken
+ * with {@code pg_current_xact_id_if_assigned()} (one round trip; {@code NULL} when the
+ * transaction wrote nothing); a transaction that only ran queries ({@code executeQuery})
+ * pays nothing. The first time, the same query also reads who the server is: the
+ * backend's pid, the cluster's {@code system_identifier}, the postmaster's start time
+ * (its incarnation) and the timeline.
+ * <p>
+ * When the commit fails stale, a fresh connection asks {@code pg_xact_status}: committed,
+ * the commit returns normally; aborted, {@link TransactionRolledBackException}; still in
+ * progress, the old backend is ended first (only if that pid still holds the id), then
+ * asked again. The answer counts only on the same incarnation and timeline of the same
+ * cluster: after a restart or a failover an id may have been reused, and the outcome is
+ * unknown ({@link CommitOutcomeUnknownException}, {@code 08007}), as it is whenever the
+ * id could not be taken or the server could not be asked.
+ */
+final class CommitOutcome {
+
+	private static final int TIMEOUT_SECONDS = 10;
+
+	private static final int TERMINATE_WAIT_MILLIS = TIMEOUT_SECONDS * 1000;
+
+	private static final String IDENTITY = "(select system_identifier from pg_control_system())::text, "
+			+ "pg_postmaster_start_time()::text, case when pg_is_in_recovery() then null "
+			+ "else substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8) end";
+
+	private final Connection physical;
+
+	private final TransactionStatus status;
+
+	/**
+	 * Whether the transaction in progress ran anything but a query.
+	 */
+	private volatile boolean mayHaveWritten;
+
+	/**
+	 * What is known of the last commit sent on this connection.
+	 */
+	private volatile Ticket ticket = Ticket.NOT_IN_TRANSACTION;
+
+	private Server server;
+
+	private PreparedStatement takeId;
+
+	CommitOutcome(Connection physical, TransactionStatus status) {
+		this.physical = physical;
+		this.status = status;
+	}
+
+	/**
+	 * Notes a statement about to run, before it runs.
+	 * @param operation its operation
+	 */
+	void running(Method operation) {
+		if (!this.status.inTransaction()) {
+			// A transaction begins with this statement, or none is open.
+			this.mayHaveWritten = false;
+		}
+		if (!operation.getName().equals("executeQuery")) {
+			this.mayHaveWritten = true;
+		}
+	}
+
+	/**
+	 * Takes what a lost reply of the commit about to be sent will need (J4).
+	 * @param readOnly whether the connection is read-only, so that the server refused
+	 * every write
+	 * @throws SQLException a stale error when the connection failed before the commit was
+	 * sent
+	 */
+	void beforeCommit(boolean readOnly) throws SQLException {
+		if (!this.status.inTransaction()) {
+			this.ticket = Ticket.NOT_IN_TRANSACTION;
+			return;
+		}
+		if (readOnly) {
+			this.ticket = Ticket.NOTHING_WRITTEN;
+			return;
+		}
+		if (!this.mayHaveWritten || !this.status.known()) {
+			this.ticket = Ticket.UNTAKEN;
+			return;
+		}
+		// Until the id is in, a failure means that the commit never left.
+		this.ticket = Ticket.NOT_SENT;
+		this.ticket = takeId();
+	}
+
+	/**
+	 * Notes that the commit was answered, whatever the answer.
+	 */
+	void afterCommit() {
+		this.mayHaveWritten = false;
+	}
+
+	private Ticket takeId() throws SQLException {
+		Server known = this.server;
+		if (this.takeId == null || known == null) {
+			Functions functions = Functions.of(this.physical);
+			try (Statement statement = this.physical.createStatement();
+					ResultSet row = statement.executeQuery(
+							"select " + functions.currentId() + "::text, " + "pg_backend_pid(), " + IDENTITY)) {
+				row.next();
+				this.server = new Server(functions, row.getInt(2),
+						new Incarnation(row.getString(3), row.getString(4), row.getString(5)));
+				this.takeId = this.physical.prepareStatement("select " + functions.currentId() + "::text");
+				return Ticket.of(row.getString(1), this.server);
+			}
+		}
+		try (ResultSet row = this.takeId.executeQuery()) {
+			row.next();
+			return Ticket.of(row.getString(1), known);
+		}
+	}
+
+	/**
+	 * Finds out what became of the last commit, whose reply was lost.
+	 * @param fresh makes a connection to ask on
+	 * @param stale the error the commit failed with
+	 * @param connection the HA connection's name, for the messages
+	 * @throws SQLException {@link TransactionRolledBackException} when it was rolled back
+	 * or never sent, {@link CommitOutcomeUnknownException} when that is unknown
+	 */
+	void resolve(DataSource fresh, Throwable stale, String connection) throws SQLException {
+		Ticket last = this.ticket;
+		this.mayHaveWritten = false;
+		if (last == Ticket.NOT_IN_TRANSACTION || last == Ticket.NOTHING_WRITTEN) {
+			return;
+		}
+		if (last == Ticket.NOT_SENT) {
+			throw rolledBack(connection, "the connection failed before the commit was sent", stale);
+		}
+		if (last == Ticket.UNTAKEN) {
+			throw unknown(connection, "the transaction's id was not taken (it ran only queries, or the driver is "
+					+ "not PostgreSQL's), so the server cannot be asked", stale);
+		}
+		if (last.id() == null) {
+			// It wrote nothing: committed or not, nothing changed.
+			return;
+		}
+		String answer;
+		try (Connection asking = fresh.getConnection()) {
+			answer = ask(asking, last);
+		}
+		catch (SQLException | RuntimeException ex) {
+			CommitOutcomeUnknownException unknown = unknown(connection,
+					"the server could not be asked: " + ex.getMessage(), stale);
+			unknown.addSuppressed(ex);
+			throw unknown;
+		}
+		switch (answer) {
+			case "committed" -> {
+			}
+			case "aborted" ->
+				throw rolledBack(connection, "the server says transaction " + last.id() + " was rolled back", stale);
+			default -> throw unknown(connection, answer, stale);
+		}
+	}
+
+	/**
+	 * Asks the server about the transaction: {@code committed}, {@code aborted}, or why
+	 * that cannot be said.
+	 */
+	private static String ask(Connection asking, Ticket ticket) throws SQLException {
+		Server server = ticket.server();
+		for (int round = 0;; round++) {
+			String status;
+			try (PreparedStatement statement = asking
+				.prepareStatement("select " + IDENTITY + ", " + server.functions().status("?") + "::text")) {
+				statement.setQueryTimeout(TIMEOUT_SECONDS);
+				statement.setString(1, ticket.id());
+				try (ResultSet row = statement.executeQuery()) {
+					row.next();
+					Incarnation now = new Incarnation(row.getString(1), row.getString(2), row.getString(3));
+					if (!now.equals(server.incarnation())) {
+						return "the server restarted or failed over since the transaction ran (" + server.incarnation()
+								+ ", now " + now + "), so a transaction id may have been reused (J5)";
+					}
+					status = row.getString(4);
+				}
+			}
+			if (status == null) {
+				return "the server no longer knows transaction " + ticket.id();
+			}
+			if (!status.equals("in progress")) {
+				return status;
+			}
+			if (round > 0) {
+				return "transaction " + ticket.id() + " is still in progress after its backend was asked to end";
+			}
+			// The old backend still runs the commit: end it, if it still holds our id.
+			try (PreparedStatement terminate = asking.prepareStatement("select pg_terminate_backend(pid, "
+					+ TERMINATE_WAIT_MILLIS + ") from pg_stat_activity where pid = ? and backend_xid::text = ?")) {
+				terminate.setQueryTimeout(TIMEOUT_SECONDS + 1);
+				terminate.setInt(1, server.pid());
+				terminate.setString(2, Long.toString(Long.parseLong(ticket.id()) & 0xFFFF_FFFFL));
+				terminate.executeQuery().close();
+			}
+		}
+	}
+
+	private static TransactionRolledBackException rolledBack(String connection, String why, Throwable stale) {
+		return new TransactionRolledBackException("connection '" + connection + "' failed during commit and was "
+				+ "recovered; the transaction was rolled back (" + why + "), so nothing of it was committed: run it "
+				+ "again", "40000", stale);
+	}
+
+	private static CommitOutcomeUnknownException unknown(String connection, String why, Throwable stale) {
+		return new CommitOutcomeUnknownException("connection '" + connection + "' failed during commit and was "
+				+ "recovered; whether the transaction was committed is unknown: " + why
+				+ ". Check its effects before running it again", stale);
+	}
+
+	/**
+	 * Who the server is: the same answer from another incarnation or timeline is no proof
+	 * (J5).
+	 */
+	private record Incarnation(String systemIdentifier, String startedAt, String timeline) {
+
+		@Override
+		public String toString() {
+			return "system " + this.systemIdentifier + ", started " + this.startedAt + ", timeline "
+					+ Objects.requireNonNullElse(this.timeline, "none: in recovery");
+		}
+
+	}
+
+	/**
+	 * The server this physical connection is on, and its backend.
+	 */
+	private record Server(Functions functions, int pid, Incarnation incarnation) {
+
+	}
+
+	/**
+	 * The functions of the server's version: {@code pg_current_xact_id_if_assigned()} and
+	 * {@code pg_xact_status(xid8)} from PostgreSQL 13, their {@code txid_} forms before.
+	 */
+	private record Functions(boolean xid8) {
+
+		static Functions of(Connection physical) throws SQLException {
+			return new Functions(physical.getMetaData().getDatabaseMajorVersion() >= 13);
+		}
+
+		String currentId() {
+			return this.xid8 ? "pg_current_xact_id_if_assigned()" : "txid_current_if_assigned()";
+		}
+
+		String status(String id) {
+			return this.xid8 ? "pg_xact_status(" + id + "::xid8)" : "txid_status(" + id + "::bigint)";
+		}
+
+	}
+
+	/**
+	 * What is known of a commit before it is sent.
+	 *
+	 * @param id the transaction's id, {@code null} when it has none
+	 * @param server the server it ran on
+	 */
+	private record Ticket(String id, Server server) {
+
+		/** Outside a transaction: a commit commits nothing. */
+		static final Ticket NOT_IN_TRANSACTION = new Ticket(null, null);
+
+		/** Read-only: the server refused every write. */
+		static final Ticket NOTHING_WRITTEN = new Ticket(null, null);
+
+		/** The connection failed before the commit was sent. */
+		static final Ticket NOT_SENT = new Ticket(null, null);
+
+		/** The id was not taken. */
+		static final Ticket UNTAKEN = new Ticket(null, null);
+
+		static Ticket of(String id, Server server) {
+			return (id != null) ? new Ticket(id, server) : NOTHING_WRITTEN;
+		}
+
+	}
+
+}
