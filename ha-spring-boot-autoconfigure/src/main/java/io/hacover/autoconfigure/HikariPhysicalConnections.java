@@ -54,6 +54,9 @@ final class HikariPhysicalConnections {
 			physical = new InitSqlDataSource(physical, initSql);
 		}
 		pool.setDataSource(wrap.apply(physical));
+		// The application's override, set as an instance or a class name, goes on
+		// judging every other error.
+		pool.setExceptionOverride(new RecoveredConnectionOverride(pool.getExceptionOverride()));
 		return true;
 	}
 

@@ -10,7 +10,9 @@ import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 
 import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.SQLExceptionOverride;
 import io.hacover.core.HaConnections;
+import io.hacover.jdbc.CommitOutcomeUnknownException;
 import io.hacover.jdbc.HaDataSource;
 import io.hacover.testsupport.KernelTcpSockets;
 import io.hacover.testsupport.KernelTcpSockets.KernelSocket;
@@ -163,6 +165,25 @@ class HaJdbcAutoConfigurationTests {
 			.run((context) -> assertThat(context.getBean(DataSource.class)).isInstanceOf(HikariDataSource.class));
 	}
 
+	@Test
+	@DisplayName("J4: with ha.jdbc.enabled, HikariCP keeps an HA connection whose commit outcome is unknown, and the "
+			+ "application's own exception override still judges every other error")
+	void poolKeepsAConnectionWhoseCommitOutcomeIsUnknown() {
+		this.runner
+			.withPropertyValues("ha.jdbc.enabled=true", "spring.datasource.url=" + server.jdbcUrl(),
+					"spring.datasource.username=postgres",
+					"spring.datasource.hikari.exception-override-class-name=" + EvictOnShutdown.class.getName())
+			.run((context) -> {
+				SQLExceptionOverride override = context.getBean(HikariDataSource.class).getExceptionOverride();
+				assertThat(override.adjudicate(new CommitOutcomeUnknownException("unknown", null)))
+					.isEqualTo(SQLExceptionOverride.Override.DO_NOT_EVICT);
+				assertThat(override.adjudicate(new SQLException("shutdown", "57P01")))
+					.isEqualTo(SQLExceptionOverride.Override.MUST_EVICT);
+				assertThat(override.adjudicate(new SQLException("broken", "08006")))
+					.isEqualTo(SQLExceptionOverride.Override.CONTINUE_EVICT);
+			});
+	}
+
 	private static int one(Connection connection) throws SQLException {
 		try (Statement statement = connection.createStatement();
 				ResultSet result = statement.executeQuery("select 1")) {
@@ -176,6 +197,18 @@ class HaJdbcAutoConfigurationTests {
 		plain.setUrl(server.jdbcUrl());
 		plain.setUser("postgres");
 		return plain;
+	}
+
+	/**
+	 * An application's own exception override.
+	 */
+	public static class EvictOnShutdown implements SQLExceptionOverride {
+
+		@java.lang.Override
+		public Override adjudicate(SQLException ex) {
+			return "57P01".equals(ex.getSQLState()) ? Override.MUST_EVICT : Override.CONTINUE_EVICT;
+		}
+
 	}
 
 }

@@ -1,0 +1,288 @@
+package io.hacover.autoconfigure;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import javax.sql.DataSource;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.hacover.core.HaConnections;
+import io.hacover.core.HaEvent;
+import io.hacover.jdbc.CommitOutcomeUnknownException;
+import io.hacover.jdbc.HaDataSource;
+import io.hacover.jdbc.TransactionRolledBackException;
+import io.hacover.testsupport.PostgresServer;
+import io.hacover.testsupport.StatementRelay;
+import io.hacover.testsupport.StatementRelay.CutPoint;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
+import org.springframework.boot.jdbc.autoconfigure.JdbcTemplateAutoConfiguration;
+import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.support.JdbcTransactionManager;
+import org.springframework.resilience.annotation.EnableResilientMethods;
+import org.springframework.resilience.annotation.Retryable;
+import org.springframework.transaction.annotation.EnableTransactionManagement;
+import org.springframework.transaction.annotation.Transactional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A lost COMMIT reply through Spring end to end, as a new user sets it up: the starter
+ * with {@code ha.jdbc.enabled}, a {@code @Transactional} service and Spring's
+ * {@code @Retryable} written as the README advises, on HikariCP and on a data source that
+ * is not HikariCP, against PostgreSQL with {@code synchronous_commit=on} behind a relay
+ * that cuts the connection around {@code COMMIT} (J4, J5, J10). The caller gets the real
+ * outcome, never masked by Spring's rollback after a failed commit, and no row is ever
+ * stored twice.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class CommitOutcomeEndToEndTests {
+
+	private static PostgresServer server;
+
+	private StatementRelay relay;
+
+	@BeforeAll
+	static void startServer() throws Exception {
+		server = PostgresServer.startWithSynchronousCommit();
+		execute("create table payments (id int primary key)");
+	}
+
+	@AfterAll
+	static void stopServer() {
+		server.close();
+	}
+
+	@BeforeEach
+	void startRelay() throws Exception {
+		this.relay = StatementRelay.start(server.port());
+		execute("truncate payments");
+	}
+
+	@AfterEach
+	void stopRelay() {
+		this.relay.close();
+	}
+
+	private ApplicationContextRunner runner(String pool) {
+		String url = server.jdbcUrl().replace(":" + server.port() + "/", ":" + this.relay.port() + "/");
+		ApplicationContextRunner runner = new ApplicationContextRunner()
+			.withConfiguration(AutoConfigurations.of(HaAutoConfiguration.class, DataSourceAutoConfiguration.class,
+					JdbcTemplateAutoConfiguration.class))
+			.withUserConfiguration(PaymentsConfiguration.class)
+			.withPropertyValues("ha.jdbc.enabled=true", "spring.datasource.url=" + url,
+					"spring.datasource.username=postgres", "spring.datasource.password=",
+					"ha.defaults.backoff.initial-delay=20ms", "ha.defaults.backoff.max-delay=200ms");
+		return pool.equals("hikari") ? runner : runner
+			.withPropertyValues("spring.datasource.type=org.springframework.jdbc.datasource.SimpleDriverDataSource");
+	}
+
+	@ParameterizedTest(name = "{0}")
+	@ValueSource(strings = { "hikari", "plain" })
+	@DisplayName("J4, J10: a lost COMMIT reply under @Transactional returns normally, no retry, one row")
+	void lostCommitReplyReturnsNormally(String pool) {
+		runner(pool).run((context) -> {
+			assertPool(context, pool);
+			StatementRelay.Cut cut = this.relay.arm("COMMIT", CutPoint.AFTER_SERVER_RECEIVES);
+			Payments payments = context.getBean(Payments.class);
+			payments.pay(1);
+			assertThat(cut.fired()).isTrue();
+			assertThat(payments.attempts()).isEqualTo(1);
+			assertThat(stored(1)).isOne();
+		});
+	}
+
+	@ParameterizedTest(name = "{0}")
+	@ValueSource(strings = { "hikari", "plain" })
+	@DisplayName("J4, J10: a COMMIT cut before it was sent gives the rolled-back error, which the README's "
+			+ "@Retryable runs again: one row")
+	void commitThatNeverLeftIsRetriedOnce(String pool) {
+		runner(pool).run((context) -> {
+			assertPool(context, pool);
+			StatementRelay.Cut cut = this.relay.arm("COMMIT", CutPoint.BEFORE_SEND);
+			Payments payments = context.getBean(Payments.class);
+			payments.pay(2);
+			assertThat(cut.fired()).isTrue();
+			assertThat(payments.attempts()).isEqualTo(2);
+			assertThat(payments.failures()).singleElement()
+				.satisfies((failure) -> assertThat(causes(failure))
+					.hasAtLeastOneElementOfType(TransactionRolledBackException.class));
+			assertThat(stored(2)).isOne();
+		});
+	}
+
+	@ParameterizedTest(name = "{0}")
+	@ValueSource(strings = { "hikari", "plain" })
+	@DisplayName("J4, J5, J10: a lost COMMIT reply whose outcome cannot be known (the server crashed and restarted "
+			+ "first) reaches the caller with 08007 in its chain, never masked by the rollback after it, and is "
+			+ "never retried: at most one row")
+	void unknownCommitReachesTheCallerAndIsNotRetried(String pool) {
+		runner(pool).run((context) -> {
+			assertPool(context, pool);
+			AtomicBoolean crashed = new AtomicBoolean();
+			context.getBean(HaConnections.class).addListener((event) -> {
+				if (event.kind() == HaEvent.Kind.RECOVERY_STARTED && crashed.compareAndSet(false, true)) {
+					server.crash();
+					try {
+						server.restart();
+					}
+					catch (java.io.IOException ex) {
+						throw new java.io.UncheckedIOException(ex);
+					}
+				}
+			});
+			StatementRelay.Cut cut = this.relay.arm("COMMIT", CutPoint.AFTER_SERVER_RECEIVES);
+			Payments payments = context.getBean(Payments.class);
+			Throwable thrown = catchThrowable(() -> payments.pay(3));
+			assertThat(cut.fired()).isTrue();
+			assertThat(crashed).isTrue();
+			assertThat(causes(thrown)).hasAtLeastOneElementOfType(CommitOutcomeUnknownException.class)
+				.anySatisfy((cause) -> assertThat(cause).isInstanceOfSatisfying(SQLException.class,
+						(sql) -> assertThat(sql.getSQLState()).isEqualTo("08007")));
+			assertThat(payments.attempts()).isEqualTo(1);
+			assertThat(stored(3)).isBetween(0, 1);
+		});
+	}
+
+	private static void assertPool(AssertableApplicationContext context, String pool) {
+		DataSource dataSource = context.getBean(DataSource.class);
+		if (pool.equals("hikari")) {
+			assertThat(dataSource).isInstanceOf(HikariDataSource.class);
+		}
+		else {
+			assertThat(dataSource).isInstanceOf(HaDataSource.class);
+		}
+	}
+
+	private static List<Throwable> causes(Throwable failure) {
+		List<Throwable> causes = new ArrayList<>();
+		for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+			causes.add(cause);
+		}
+		return causes;
+	}
+
+	private static int stored(int id) throws SQLException {
+		// A cut backend may still be finishing its commit: count once it is gone.
+		await().atMost(java.time.Duration.ofSeconds(10))
+			.until(() -> count("select count(*) from pg_stat_activity where state = 'active' and query like 'COMMIT%' "
+					+ "and pid <> pg_backend_pid()") == 0);
+		return count("select count(*) from payments where id = " + id);
+	}
+
+	private static int count(String sql) throws SQLException {
+		try (Connection direct = server.dataSource().getConnection();
+				Statement statement = direct.createStatement();
+				ResultSet rows = statement.executeQuery(sql)) {
+			assertThat(rows.next()).isTrue();
+			return rows.getInt(1);
+		}
+	}
+
+	private static void execute(String sql) throws SQLException {
+		try (Connection direct = server.dataSource().getConnection(); Statement statement = direct.createStatement()) {
+			statement.execute(sql);
+		}
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@EnableTransactionManagement
+	@EnableResilientMethods
+	static class PaymentsConfiguration {
+
+		@Bean
+		JdbcTransactionManager transactionManager(DataSource dataSource) {
+			return new JdbcTransactionManager(dataSource);
+		}
+
+		@Bean
+		PaymentStore paymentStore(JdbcTemplate jdbcTemplate) {
+			return new PaymentStore(jdbcTemplate);
+		}
+
+		@Bean
+		Payments payments(PaymentStore store) {
+			return new Payments(store);
+		}
+
+	}
+
+	/**
+	 * Runs the payment again on the README's advice: only when it was rolled back.
+	 */
+	static class Payments {
+
+		private final PaymentStore store;
+
+		private final AtomicInteger attempts = new AtomicInteger();
+
+		private final List<Throwable> failures = new CopyOnWriteArrayList<>();
+
+		Payments(PaymentStore store) {
+			this.store = store;
+		}
+
+		@Retryable(includes = TransactionRolledBackException.class, maxRetries = 3, delay = 50)
+		public void pay(int id) {
+			this.attempts.incrementAndGet();
+			try {
+				this.store.insert(id);
+			}
+			catch (RuntimeException ex) {
+				this.failures.add(ex);
+				throw ex;
+			}
+		}
+
+		public int attempts() {
+			return this.attempts.get();
+		}
+
+		public List<Throwable> failures() {
+			return this.failures;
+		}
+
+	}
+
+	/**
+	 * One payment, one transaction.
+	 */
+	static class PaymentStore {
+
+		private final JdbcTemplate jdbc;
+
+		PaymentStore(JdbcTemplate jdbc) {
+			this.jdbc = jdbc;
+		}
+
+		@Transactional
+		public void insert(int id) {
+			this.jdbc.update("insert into payments values (?)", id);
+		}
+
+	}
+
+}
