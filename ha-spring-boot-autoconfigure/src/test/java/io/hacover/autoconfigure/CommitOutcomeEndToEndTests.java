@@ -96,8 +96,34 @@ class CommitOutcomeEndToEndTests {
 			.withPropertyValues("ha.jdbc.enabled=true", "spring.datasource.url=" + url,
 					"spring.datasource.username=postgres", "spring.datasource.password=",
 					"ha.defaults.backoff.initial-delay=20ms", "ha.defaults.backoff.max-delay=200ms");
-		return pool.equals("hikari") ? runner : runner
-			.withPropertyValues("spring.datasource.type=org.springframework.jdbc.datasource.SimpleDriverDataSource");
+		return switch (pool) {
+			case "hikari" -> runner;
+			case "hikari, auto-commit off" -> runner.withPropertyValues("spring.datasource.hikari.auto-commit=false");
+			case "plain" -> runner.withPropertyValues(
+					"spring.datasource.type=org.springframework.jdbc.datasource.SimpleDriverDataSource");
+			case "HaDataSource over hikari" ->
+				runner.withPropertyValues("ha.jdbc.enabled=false").withUserConfiguration(HaOverPoolConfiguration.class);
+			default -> throw new IllegalArgumentException(pool);
+		};
+	}
+
+	@ParameterizedTest(name = "{0}")
+	@ValueSource(strings = { "hikari", "hikari, auto-commit off", "plain", "HaDataSource over hikari" })
+	@DisplayName("J1, J4: a backend killed between two writes of a @Transactional method never leads to a commit "
+			+ "that reports success with part of the work missing: the rolled-back error, and the README's "
+			+ "@Retryable stores both rows once")
+	void backendKilledMidTransactionIsNeverHalfCommitted(String pool) {
+		runner(pool).run((context) -> {
+			assertPool(context, pool);
+			Payments payments = context.getBean(Payments.class);
+			payments.payTwice(4);
+			assertThat(payments.attempts()).isEqualTo(2);
+			assertThat(payments.failures()).singleElement()
+				.satisfies((failure) -> assertThat(causes(failure))
+					.hasAtLeastOneElementOfType(TransactionRolledBackException.class));
+			assertThat(stored(4)).isOne();
+			assertThat(stored(1004)).isOne();
+		});
 	}
 
 	@ParameterizedTest(name = "{0}")
@@ -169,8 +195,9 @@ class CommitOutcomeEndToEndTests {
 
 	private static void assertPool(AssertableApplicationContext context, String pool) {
 		DataSource dataSource = context.getBean(DataSource.class);
-		if (pool.equals("hikari")) {
+		if (pool.startsWith("hikari")) {
 			assertThat(dataSource).isInstanceOf(HikariDataSource.class);
+			assertThat(((HikariDataSource) dataSource).getDataSource()).isInstanceOf(HaDataSource.class);
 		}
 		else {
 			assertThat(dataSource).isInstanceOf(HaDataSource.class);
@@ -231,6 +258,23 @@ class CommitOutcomeEndToEndTests {
 	}
 
 	/**
+	 * An {@link HaDataSource} that the application wraps over its own pool.
+	 */
+	@Configuration(proxyBeanMethods = false)
+	static class HaOverPoolConfiguration {
+
+		@Bean
+		DataSource dataSource(HaConnections connections,
+				@org.springframework.beans.factory.annotation.Value("${spring.datasource.url}") String url) {
+			HikariDataSource pool = new HikariDataSource();
+			pool.setJdbcUrl(url);
+			pool.setUsername("postgres");
+			return new HaDataSource(connections, pool, "payments");
+		}
+
+	}
+
+	/**
 	 * Runs the payment again on the README's advice: only when it was rolled back.
 	 */
 	static class Payments {
@@ -250,6 +294,18 @@ class CommitOutcomeEndToEndTests {
 			this.attempts.incrementAndGet();
 			try {
 				this.store.insert(id);
+			}
+			catch (RuntimeException ex) {
+				this.failures.add(ex);
+				throw ex;
+			}
+		}
+
+		@Retryable(includes = TransactionRolledBackException.class, maxRetries = 3, delay = 50)
+		public void payTwice(int id) {
+			boolean first = this.attempts.incrementAndGet() == 1;
+			try {
+				this.store.insertTwo(id, first);
 			}
 			catch (RuntimeException ex) {
 				this.failures.add(ex);
@@ -281,6 +337,21 @@ class CommitOutcomeEndToEndTests {
 		@Transactional
 		public void insert(int id) {
 			this.jdbc.update("insert into payments values (?)", id);
+		}
+
+		@Transactional
+		public void insertTwo(int id, boolean killBetween) {
+			this.jdbc.update("insert into payments values (?)", id);
+			if (killBetween) {
+				Integer pid = this.jdbc.queryForObject("select pg_backend_pid()", Integer.class);
+				try {
+					server.terminate(pid);
+				}
+				catch (SQLException ex) {
+					throw new IllegalStateException(ex);
+				}
+			}
+			this.jdbc.update("insert into payments values (?)", id + 1000);
 		}
 
 	}
