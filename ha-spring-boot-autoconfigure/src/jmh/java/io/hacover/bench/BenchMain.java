@@ -220,7 +220,15 @@ public final class BenchMain {
 					new String[] { "select 1 on a held connection", "selectOneHeld", "plainSelectOneHeld",
 							"haSelectOneHeld" },
 					new String[] { "select 1, HikariCP over HA", "selectOnePoolOverHa",
-							"plainSelectOneBesidePoolOverHa", "poolOverHaSelectOne" });
+							"plainSelectOneBesidePoolOverHa", "poolOverHaSelectOne" },
+					new String[] { "insert transaction, fsync on", "insertTransaction", "plainInsertTransaction",
+							"haInsertTransaction" },
+					new String[] { "id before COMMIT, fsync on", "commitId", "plainInsertTransactionBesideId",
+							"plainInsertTransactionWithId", "0.95" },
+					new String[] { "id before COMMIT, fsync off", "commitIdNoFsync",
+							"plainInsertTransactionBesideIdNoFsync", "plainInsertTransactionWithIdNoFsync", "0.95" },
+					new String[] { "read transaction, fsync on", "readTransaction", "plainReadTransaction",
+							"haReadTransaction" });
 			boolean header = false;
 			for (String[] pair : pairs) {
 				RunResult group = results.get(pair[1]);
@@ -232,14 +240,15 @@ public final class BenchMain {
 					line("JDBC on embedded PostgreSQL, ops/s (higher is better); plain and HA run side by side, one "
 							+ "thread each; a connection per operation unless held");
 					line(String.format(Locale.ROOT, "%-30s %12s %12s %8s %s", "operation", "HikariCP", "HA", "HA/plain",
-							"target >= 0.97"));
+							"target"));
 					header = true;
 				}
 				double plain = group.getSecondaryResults().get(pair[2]).getScore();
 				double ha = group.getSecondaryResults().get(pair[3]).getScore();
 				double ratio = ha / plain;
-				line(String.format(Locale.ROOT, "%-30s %12.0f %12.0f %8.3f %s", pair[0], plain, ha, ratio,
-						(ratio >= 0.97) ? "met" : "MISSED"));
+				double target = (pair.length > 4) ? Double.parseDouble(pair[4]) : 0.97;
+				line(String.format(Locale.ROOT, "%-30s %12.0f %12.0f %8.3f >= %.2f %s", pair[0], plain, ha, ratio,
+						target, (ratio >= target) ? "met" : "MISSED"));
 			}
 		}
 

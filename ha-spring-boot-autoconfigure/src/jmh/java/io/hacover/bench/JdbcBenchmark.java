@@ -36,6 +36,16 @@ import org.openjdk.jmh.annotations.TearDown;
  * does; the {@code ...Held} ones run a statement prepared once on a connection held
  * throughout, which shows the cost of the statement alone; the last group puts the HA
  * data source under the pool instead (the pool's connections are HA connections).
+ * <p>
+ * The transaction groups run as Spring's {@code @Transactional} does on a pool (take a
+ * connection, auto-commit off, the work, commit, auto-commit on, close), on a second
+ * server with PostgreSQL's own durability defaults ({@code fsync} and
+ * {@code synchronous_commit} on), the HA side with the HA connections under the pool as
+ * {@code ha.jdbc.enabled} puts them: a one-row insert transaction, whose HA side takes
+ * the transaction's id before its commit (J4), and a transaction that only reads, which
+ * takes none. The {@code commitId} groups show what taking the id costs alone: the same
+ * insert transaction on plain connections, without and with the query the HA connection
+ * sends before the commit, with {@code fsync} on and off.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -62,6 +72,12 @@ public class JdbcBenchmark {
 
 	private PreparedStatement haHeldSelect;
 
+	private PostgresServer durable;
+
+	private HikariDataSource plainDurable;
+
+	private HikariDataSource haDurable;
+
 	@Setup
 	public void setUp() throws IOException, SQLException {
 		this.postgres = PostgresServer.start();
@@ -77,6 +93,14 @@ public class JdbcBenchmark {
 		this.plainHeldSelect = this.plainHeld.prepareStatement("select 1");
 		this.haHeld = this.ha.getConnection();
 		this.haHeldSelect = this.haHeld.prepareStatement("select 1");
+		this.durable = PostgresServer.startDurable();
+		this.plainDurable = pool(this.durable, "plain-durable");
+		this.haDurable = poolOver(new HaDataSource(HaConnections.create(), this.durable.dataSource(), "durable"));
+		try (Connection connection = this.plainDurable.getConnection();
+				Statement statement = connection.createStatement()) {
+			statement.execute("create table bench_item (id bigserial primary key, name text not null)");
+			statement.execute("insert into bench_item (name) values ('first')");
+		}
 	}
 
 	@TearDown
@@ -86,6 +110,9 @@ public class JdbcBenchmark {
 		this.plainPool.close();
 		this.haPool.close();
 		this.poolOverHa.close();
+		this.plainDurable.close();
+		this.haDurable.close();
+		this.durable.close();
 		this.postgres.close();
 	}
 
@@ -145,6 +172,62 @@ public class JdbcBenchmark {
 		return selectOne(this.poolOverHa);
 	}
 
+	@Benchmark
+	@Group("insertTransaction")
+	@GroupThreads(1)
+	public int plainInsertTransaction() throws SQLException {
+		return insertTransaction(this.plainDurable);
+	}
+
+	@Benchmark
+	@Group("insertTransaction")
+	@GroupThreads(1)
+	public int haInsertTransaction() throws SQLException {
+		return insertTransaction(this.haDurable);
+	}
+
+	@Benchmark
+	@Group("commitId")
+	@GroupThreads(1)
+	public int plainInsertTransactionBesideId() throws SQLException {
+		return insertTransaction(this.plainDurable);
+	}
+
+	@Benchmark
+	@Group("commitId")
+	@GroupThreads(1)
+	public int plainInsertTransactionWithId() throws SQLException {
+		return insertTransactionWithId(this.plainDurable);
+	}
+
+	@Benchmark
+	@Group("commitIdNoFsync")
+	@GroupThreads(1)
+	public int plainInsertTransactionBesideIdNoFsync() throws SQLException {
+		return insertTransaction(this.plainPool);
+	}
+
+	@Benchmark
+	@Group("commitIdNoFsync")
+	@GroupThreads(1)
+	public int plainInsertTransactionWithIdNoFsync() throws SQLException {
+		return insertTransactionWithId(this.plainPool);
+	}
+
+	@Benchmark
+	@Group("readTransaction")
+	@GroupThreads(1)
+	public int plainReadTransaction() throws SQLException {
+		return readTransaction(this.plainDurable);
+	}
+
+	@Benchmark
+	@Group("readTransaction")
+	@GroupThreads(1)
+	public int haReadTransaction() throws SQLException {
+		return readTransaction(this.haDurable);
+	}
+
 	/**
 	 * Returns a HikariCP pool with its defaults over a data source: the pool holds HA
 	 * connections when it is an HA data source.
@@ -178,6 +261,60 @@ public class JdbcBenchmark {
 		try (ResultSet result = statement.executeQuery()) {
 			result.next();
 			return result.getInt(1);
+		}
+	}
+
+	private static int insertTransaction(DataSource dataSource) throws SQLException {
+		try (Connection connection = dataSource.getConnection()) {
+			connection.setAutoCommit(false);
+			int inserted;
+			try (PreparedStatement statement = connection
+				.prepareStatement("insert into bench_item (name) values (?)")) {
+				statement.setString(1, "item");
+				inserted = statement.executeUpdate();
+			}
+			connection.commit();
+			connection.setAutoCommit(true);
+			return inserted;
+		}
+	}
+
+	/**
+	 * A one-row insert transaction that takes its id before the commit, on a plain
+	 * connection, with the very query the HA connection sends (J4): its cost alone.
+	 */
+	private static int insertTransactionWithId(DataSource dataSource) throws SQLException {
+		try (Connection connection = dataSource.getConnection()) {
+			connection.setAutoCommit(false);
+			int inserted;
+			try (PreparedStatement statement = connection
+				.prepareStatement("insert into bench_item (name) values (?)")) {
+				statement.setString(1, "item");
+				inserted = statement.executeUpdate();
+			}
+			try (PreparedStatement id = connection.prepareStatement("select pg_current_xact_id_if_assigned()::text");
+					ResultSet result = id.executeQuery()) {
+				result.next();
+				inserted += (result.getString(1) != null) ? 0 : 1;
+			}
+			connection.commit();
+			connection.setAutoCommit(true);
+			return inserted;
+		}
+	}
+
+	private static int readTransaction(DataSource dataSource) throws SQLException {
+		try (Connection connection = dataSource.getConnection()) {
+			connection.setAutoCommit(false);
+			int length;
+			try (PreparedStatement statement = connection.prepareStatement("select name from bench_item where id = 1");
+					ResultSet result = statement.executeQuery()) {
+				result.next();
+				length = result.getString(1).length();
+			}
+			connection.commit();
+			connection.setAutoCommit(true);
+			return length;
 		}
 	}
 

@@ -180,7 +180,7 @@ public final class HaDataSource implements DataSource {
 			.settings(this.settings)
 			.classifier(CLASSIFIER)
 			.waitForServer()
-			.idempotentWhen((call) -> idempotent(this.retransmit, call))
+			.idempotentWhen((call) -> idempotent(this.retransmit, journal, call))
 			.outcomeUnknown((call, unknown) -> outcomeUnknown(journal, call, unknown));
 		Connection connection;
 		try {
@@ -201,9 +201,13 @@ public final class HaDataSource implements DataSource {
 	 * J1, J2): inside a transaction nothing but a rollback, a close or a getter; outside,
 	 * statement options and parameters always, statements by the policy (under
 	 * {@code SAFE}, inside a read-only transaction), and connection operations but those
-	 * that commit or touch savepoints. Metadata reads are always safe.
+	 * that commit or touch savepoints. With auto-commit off, a statement that failed
+	 * before the server said a transaction began was its first, and the server rolled
+	 * that transaction back with the session: it is issued again as it is, to begin the
+	 * transaction on the fresh session (but never a batch, J8, nor under {@code NEVER}).
+	 * Metadata reads are always safe.
 	 */
-	private static boolean idempotent(RetransmitPolicy policy, Call call) {
+	private static boolean idempotent(RetransmitPolicy policy, SessionJournal journal, Call call) {
 		if (call.is(StatementHost.class, "metaData")) {
 			// Metadata only reads the catalog.
 			return true;
@@ -222,6 +226,9 @@ public final class HaDataSource implements DataSource {
 			StatementHost.StatementCall statement = call.argument(0, StatementHost.StatementCall.class);
 			if (!statement.executes()) {
 				return true;
+			}
+			if (!journal.autoCommit() && ((StatementHost) call.resource()).transactionStatus().known()) {
+				return policy != RetransmitPolicy.NEVER && !StatementCover.isBatchExecution(statement.operation());
 			}
 			return switch (policy) {
 				case ALWAYS -> true;
@@ -268,7 +275,9 @@ public final class HaDataSource implements DataSource {
 	private static SQLException statementOutcomeUnknown(SessionJournal journal, StatementHost failed, String operation,
 			Throwable stale) {
 		TransactionStatus status = failed.transactionStatus();
-		if (status.known() && status.inTransaction()) {
+		// With auto-commit off, a statement that failed before the server said a
+		// transaction began was its first, and nothing but a commit commits it.
+		if (status.known() && (status.inTransaction() || !journal.autoCommit())) {
 			// The server rolled the transaction back: its later statements must not run
 			// as if nothing happened (J1).
 			journal.loseTransaction();

@@ -14,8 +14,8 @@ import java.sql.Statement;
  * first run may have reached the server. No guess is made from the statement's text.
  * <p>
  * Only statements that failed outside a transaction come here (J1), on a connection in
- * auto-commit mode; with auto-commit off, the statement would begin the application's
- * next transaction, which must not become read-only, so it is not issued again.
+ * auto-commit mode ({@link HaDataSource} issues a statement that failed with auto-commit
+ * off again as it is, since the server rolled its transaction back).
  */
 final class ReadOnlyReissue {
 
@@ -29,13 +29,10 @@ final class ReadOnlyReissue {
 	 * @param physical the fresh physical connection
 	 * @param statement issues the statement on it
 	 * @return what the statement returned
-	 * @throws SQLException {@code 40003} when the statement writes or auto-commit is off;
-	 * otherwise what the statement or the transaction threw
+	 * @throws SQLException {@code 40003} when the statement writes; otherwise what the
+	 * statement or the transaction threw
 	 */
 	static Object run(Connection physical, Execution statement) throws SQLException {
-		if (!physical.getAutoCommit()) {
-			throw outcomeUnknown("auto-commit is off, so the statement would begin the next transaction", null);
-		}
 		try (Statement transaction = physical.createStatement()) {
 			transaction.execute("BEGIN READ ONLY");
 			Object result;

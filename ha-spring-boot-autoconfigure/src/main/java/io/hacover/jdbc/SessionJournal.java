@@ -54,6 +54,17 @@ final class SessionJournal {
 	}
 
 	/**
+	 * Returns whether the application left auto-commit on, as far as its setter calls
+	 * say: with it off, every statement runs inside a transaction that only a commit ends
+	 * (J1).
+	 * @return {@code false} once the application turned auto-commit off
+	 */
+	boolean autoCommit() {
+		Call set = this.calls.get("setAutoCommit");
+		return set == null || Boolean.TRUE.equals(set.args()[0]);
+	}
+
+	/**
 	 * Records that a transaction was open when the connection failed: the server rolled
 	 * it back, and until the application ends it, the HA connection must not run its
 	 * later statements as if nothing happened (J1).

@@ -204,6 +204,22 @@ class CommitOutcomeTests {
 		assertThat(stored()).isZero();
 	}
 
+	@Test
+	@DisplayName("J1, J10: with auto-commit off, the first statement of a transaction, cut after it reached the "
+			+ "server, is issued again on the fresh session, since the server rolled its first run back: no error, "
+			+ "one row")
+	void firstStatementOfATransactionIsIssuedAgain() throws Exception {
+		try (Connection connection = this.dataSource.getConnection()) {
+			connection.setAutoCommit(false);
+			StatementRelay.Cut cut = this.relay.arm("first of its transaction", CutPoint.AFTER_SERVER_RECEIVES);
+			insert(connection, 1, "first of its transaction");
+			assertThat(cut.fired()).isTrue();
+			insert(connection, 2, "second");
+			connection.commit();
+		}
+		assertThat(stored()).isEqualTo(2);
+	}
+
 	private static void insert(Connection connection, int id, String note) throws SQLException {
 		try (Statement statement = connection.createStatement()) {
 			statement.executeUpdate("insert into payments values (" + id + ", '" + note + "')");

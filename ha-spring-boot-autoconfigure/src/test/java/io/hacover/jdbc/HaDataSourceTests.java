@@ -243,6 +243,24 @@ class HaDataSourceTests {
 	}
 
 	@Test
+	@DisplayName("J1: with auto-commit off, a write that is the first statement of a transaction, after its backend "
+			+ "was killed, is issued again on the fresh session, where it begins the transaction: no 40003")
+	void firstWriteWithAutoCommitOffIsIssuedAgain() throws SQLException {
+		freshTable("app.first_write", "id int primary key");
+		try (Connection connection = this.dataSource.getConnection();
+				Statement statement = connection.createStatement()) {
+			connection.setAutoCommit(false);
+			int pid = server.backendPid(connection);
+			connection.commit();
+			server.terminate(pid);
+			statement.executeUpdate("insert into app.first_write values (1)");
+			statement.executeUpdate("insert into app.first_write values (2)");
+			connection.commit();
+		}
+		assertThat(ids("app.first_write")).containsExactly(1, 2);
+	}
+
+	@Test
 	@DisplayName("J1: outside a transaction, a read after a killed backend is still re-issued; a rollback ends a "
 			+ "lost transaction quietly")
 	void readOutsideATransactionIsReissuedAndRollbackEndsALostOne() throws SQLException {

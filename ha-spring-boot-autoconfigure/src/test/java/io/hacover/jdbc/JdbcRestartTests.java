@@ -264,41 +264,57 @@ class JdbcRestartTests {
 	}
 
 	@Test
-	@DisplayName("H10 H14 J10: a bounded soak: 2,000 autocommit inserts with unique keys across 10 outages (fast "
-			+ "stops, crashes by SIGKILL of the postmaster, terminated backends) lose no acknowledged insert and "
-			+ "write none twice")
+	@DisplayName("H10 H14 J1 J4 J10: a bounded soak: 2,000 inserts with unique keys, every other one in a "
+			+ "transaction of its own, across 10 outages (fast stops, crashes by SIGKILL of the postmaster, "
+			+ "terminated backends) lose no acknowledged insert, write none twice, and store none reported rolled back")
 	void boundedSoakAcrossRestarts() throws Exception {
 		HaDataSource dataSource = dataSource(RecoveryPolicy.exponential(Duration.ofMillis(20), 2.0,
 				Duration.ofMillis(200), 100, Duration.ofSeconds(20), Duration.ZERO));
 		Set<Integer> acknowledged = new HashSet<>();
+		Set<Integer> rolledBack = new HashSet<>();
 		Set<Integer> unknown = new HashSet<>();
 		int restarts = 0;
 		try (Connection connection = dataSource.getConnection();
 				PreparedStatement insert = connection.prepareStatement("insert into app.soak (k) values (?)")) {
+			int placement = -1;
 			for (int key = 0; key < 2000; key++) {
+				boolean transaction = key % 2 == 1;
 				if (key % 200 == 100) {
-					switch (restarts++ % 3) {
-						case 0 -> {
-							server.stop();
-							server.restart();
-						}
-						case 1 -> {
-							server.crash();
-							server.restart();
-						}
-						default -> server.terminate(server.backendPid(connection));
-					}
+					// Where this block's outage hits: before an auto-commit insert,
+					// before the
+					// first statement of a transaction, or between its insert and its
+					// commit.
+					placement = restarts % 3;
+				}
+				if (placement == 0 && key % 200 == 100 || placement == 1 && key % 200 == 101) {
+					connection.setAutoCommit(true);
+					outage(restarts++, connection);
 				}
 				insert.setInt(1, key);
 				try {
+					connection.setAutoCommit(!transaction);
 					assertThat(insert.executeUpdate()).isOne();
+					if (transaction) {
+						if (placement == 2 && key % 200 == 101) {
+							outage(restarts++, connection);
+						}
+						connection.commit();
+					}
 					acknowledged.add(key);
 				}
+				catch (TransactionRolledBackException ex) {
+					rolledBack.add(key);
+					connection.rollback();
+				}
 				catch (SQLException ex) {
-					assertThat(ex.getSQLState()).as("SQLState of a failed insert").matches("40003|08...");
+					assertThat(ex.getSQLState()).as("SQLState of a failed insert").matches("40003|08007");
 					unknown.add(key);
+					if (transaction) {
+						connection.rollback();
+					}
 				}
 			}
+			connection.setAutoCommit(true);
 			Map<Integer, Integer> stored = new HashMap<>();
 			try (Statement statement = connection.createStatement();
 					ResultSet rows = statement.executeQuery("select k, count(*) from app.soak group by k")) {
@@ -307,18 +323,34 @@ class JdbcRestartTests {
 				}
 			}
 			long unknownStored = unknown.stream().filter(stored::containsKey).count();
-			String report = "soak: %d outages, %d acknowledged, %d unknown (%d of them stored), %d rows, %d recoveries%n";
-			System.out.printf(report, restarts, acknowledged.size(), unknown.size(), unknownStored,
+			String report = "soak: %d outages, %d acknowledged, %d rolled back, %d unknown (%d of them stored), "
+					+ "%d rows, %d doubled, %d recoveries%n";
+			System.out.printf(report, restarts, acknowledged.size(), rolledBack.size(), unknown.size(), unknownStored,
 					stored.values().stream().mapToInt(Integer::intValue).sum(),
+					stored.values().stream().filter((copies) -> copies > 1).count(),
 					this.connections.connections().get(0).recoveriesSucceeded());
 			assertThat(restarts).isEqualTo(10);
-			assertThat(acknowledged.size() + unknown.size()).isEqualTo(2000);
+			assertThat(acknowledged.size() + rolledBack.size() + unknown.size()).isEqualTo(2000);
 			assertThat(stored).allSatisfy((key, copies) -> assertThat(copies).as("copies of key %d", key).isOne());
-			assertThat(stored.keySet()).containsAll(acknowledged);
 			assertThat(acknowledged).allSatisfy((key) -> assertThat(stored).containsEntry(key, 1));
+			assertThat(rolledBack).allSatisfy((key) -> assertThat(stored).doesNotContainKey(key));
 			Set<Integer> explained = new HashSet<>(acknowledged);
 			explained.addAll(unknown);
 			assertThat(explained).containsAll(stored.keySet());
+		}
+	}
+
+	private static void outage(int number, Connection connection) throws Exception {
+		switch ((number + number / 3) % 3) {
+			case 0 -> {
+				server.stop();
+				server.restart();
+			}
+			case 1 -> {
+				server.crash();
+				server.restart();
+			}
+			default -> server.terminate(server.backendPid(connection));
 		}
 	}
 

@@ -63,17 +63,17 @@ public final class PostgresServer implements AutoCloseable {
 
 	private final int port;
 
-	private final boolean synchronousCommit;
+	private final Durability durability;
 
 	private volatile EmbeddedPostgres postgres;
 
 	private volatile boolean closed;
 
-	private PostgresServer(Path directory, boolean synchronousCommit) throws IOException {
+	private PostgresServer(Path directory, Durability durability) throws IOException {
 		this.directory = directory;
 		this.dataDirectory = directory.resolve("data");
-		this.synchronousCommit = synchronousCommit;
-		this.postgres = launch(this.dataDirectory, 0, synchronousCommit);
+		this.durability = durability;
+		this.postgres = launch(this.dataDirectory, 0, durability);
 		this.port = this.postgres.getPort();
 	}
 
@@ -86,7 +86,7 @@ public final class PostgresServer implements AutoCloseable {
 	 * @throws IOException if the server cannot be started
 	 */
 	public static PostgresServer start() throws IOException {
-		return start(false);
+		return start(Durability.FAST);
 	}
 
 	/**
@@ -98,13 +98,24 @@ public final class PostgresServer implements AutoCloseable {
 	 * @throws IOException if the server cannot be started
 	 */
 	public static PostgresServer startWithSynchronousCommit() throws IOException {
-		return start(true);
+		return start(Durability.SYNCHRONOUS_COMMIT);
 	}
 
-	private static PostgresServer start(boolean synchronousCommit) throws IOException {
+	/**
+	 * Starts a server with PostgreSQL's own defaults for durability: {@code fsync},
+	 * {@code synchronous_commit} and {@code full_page_writes} on, so that a commit waits
+	 * for its WAL record to reach the disk, as in production. For benchmarks of commits.
+	 * @return the running server
+	 * @throws IOException if the server cannot be started
+	 */
+	public static PostgresServer startDurable() throws IOException {
+		return start(Durability.DURABLE);
+	}
+
+	private static PostgresServer start(Durability durability) throws IOException {
 		Path directory = Files.createTempDirectory("hacover-postgres-");
 		try {
-			return new PostgresServer(directory, synchronousCommit);
+			return new PostgresServer(directory, durability);
 		}
 		catch (IOException | RuntimeException ex) {
 			deleteRecursively(directory);
@@ -223,7 +234,7 @@ public final class PostgresServer implements AutoCloseable {
 			if (running()) {
 				throw new IllegalStateException("PostgresServer on port " + this.port + " is running");
 			}
-			this.postgres = launch(this.dataDirectory, this.port, this.synchronousCommit);
+			this.postgres = launch(this.dataDirectory, this.port, this.durability);
 		}
 		finally {
 			this.lifecycleLock.unlock();
@@ -344,15 +355,35 @@ public final class PostgresServer implements AutoCloseable {
 		return "PostgresServer[" + HOST + ":" + this.port + (running() ? ", running]" : ", stopped]");
 	}
 
-	private static EmbeddedPostgres launch(Path dataDirectory, int port, boolean synchronousCommit) throws IOException {
+	private static EmbeddedPostgres launch(Path dataDirectory, int port, Durability durability) throws IOException {
 		return EmbeddedPostgres.builder()
 			.setPort(port)
 			.setDataDirectory(dataDirectory)
 			.setCleanDataDirectory(false)
-			.setServerConfig("fsync", "off")
-			.setServerConfig("synchronous_commit", synchronousCommit ? "on" : "off")
-			.setServerConfig("full_page_writes", "off")
+			.setServerConfig("fsync", onOff(durability == Durability.DURABLE))
+			.setServerConfig("synchronous_commit", onOff(durability != Durability.FAST))
+			.setServerConfig("full_page_writes", onOff(durability == Durability.DURABLE))
 			.start();
+	}
+
+	private static String onOff(boolean on) {
+		return on ? "on" : "off";
+	}
+
+	/**
+	 * How durable the server's commits are.
+	 */
+	private enum Durability {
+
+		/** Nothing waits for the disk. */
+		FAST,
+
+		/** A commit waits for its WAL record to be written, not for the disk. */
+		SYNCHRONOUS_COMMIT,
+
+		/** PostgreSQL's defaults: a commit waits for the disk. */
+		DURABLE
+
 	}
 
 	private static boolean listed(Connection admin, int pid) throws SQLException {
