@@ -28,7 +28,9 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * System properties: {@code bench.mode} {@code quick} (about 3 minutes on 2 cores) or
  * {@code full}; {@code bench.include}, a regular expression that selects the groups to
  * run by name ({@code HappyPath}, {@code Jdbc}, {@code Recovery}, {@code SingleFlight};
- * empty for all). The summary is also written to {@code target/bench-summary.txt}.
+ * empty for all); {@code bench.jdbc}, a regular expression that selects the JDBC groups
+ * by name (for example {@code insertTransaction|commitId|readTransaction}; empty for
+ * all). The summary is also written to {@code target/bench-summary.txt}.
  */
 public final class BenchMain {
 
@@ -52,10 +54,11 @@ public final class BenchMain {
 		long started = System.nanoTime();
 		Map<String, RunResult> results = new LinkedHashMap<>();
 		if (selected.matcher("HappyPath").matches()) {
-			run(mode.happyPath(), HAPPY, results);
+			run(mode.happyPath(), Pattern.quote(HAPPY) + ".*", results);
 		}
 		if (selected.matcher("Jdbc").matches()) {
-			run(mode.jdbc(), JDBC, results);
+			String groups = System.getProperty("bench.jdbc", "").trim();
+			run(mode.jdbc(), Pattern.quote(JDBC) + (groups.isEmpty() ? ".*" : "\\.(" + groups + ")$"), results);
 		}
 		List<Outcome> recoveries = selected.matcher("Recovery").matches()
 				? new RecoveryScenarios(mode.outages, Duration.ofSeconds(2)).run() : List.of();
@@ -79,9 +82,9 @@ public final class BenchMain {
 		Files.writeString(file, text, StandardCharsets.UTF_8);
 	}
 
-	private static void run(ChainedOptionsBuilder options, String prefix, Map<String, RunResult> results)
+	private static void run(ChainedOptionsBuilder options, String benchmarks, Map<String, RunResult> results)
 			throws Exception {
-		options.include(Pattern.quote(prefix) + ".*");
+		options.include(benchmarks);
 		Collection<RunResult> run = new Runner(options.build()).run();
 		for (RunResult result : run) {
 			String name = result.getParams().getBenchmark();

@@ -2,6 +2,7 @@ package io.hacover.jdbc;
 
 import java.lang.reflect.Method;
 import java.sql.Connection;
+import java.sql.DatabaseMetaData;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -51,9 +52,11 @@ final class CommitOutcome {
 	/**
 	 * What is known of the last commit sent on this connection.
 	 */
-	private volatile Ticket ticket = Ticket.NOT_IN_TRANSACTION;
+	private volatile Ticket ticket = Ticket.of(Kind.NOT_IN_TRANSACTION);
 
 	private Server server;
+
+	private boolean unsupported;
 
 	private PreparedStatement takeId;
 
@@ -85,19 +88,19 @@ final class CommitOutcome {
 	 */
 	void beforeCommit(boolean readOnly) throws SQLException {
 		if (!this.status.inTransaction()) {
-			this.ticket = Ticket.NOT_IN_TRANSACTION;
+			this.ticket = Ticket.of(Kind.NOT_IN_TRANSACTION);
 			return;
 		}
 		if (readOnly) {
-			this.ticket = Ticket.NOTHING_WRITTEN;
+			this.ticket = Ticket.of(Kind.NOTHING_WRITTEN);
 			return;
 		}
-		if (!this.mayHaveWritten || !this.status.known()) {
-			this.ticket = Ticket.UNTAKEN;
+		if (!this.mayHaveWritten || !this.status.known() || this.unsupported) {
+			this.ticket = Ticket.of(Kind.UNTAKEN);
 			return;
 		}
 		// Until the id is in, a failure means that the commit never left.
-		this.ticket = Ticket.NOT_SENT;
+		this.ticket = Ticket.of(Kind.NOT_SENT);
 		this.ticket = takeId();
 	}
 
@@ -112,6 +115,10 @@ final class CommitOutcome {
 		Server known = this.server;
 		if (this.takeId == null || known == null) {
 			Functions functions = Functions.of(this.physical);
+			if (functions == null) {
+				this.unsupported = true;
+				return Ticket.of(Kind.UNTAKEN);
+			}
 			try (Statement statement = this.physical.createStatement();
 					ResultSet row = statement.executeQuery(
 							"select " + functions.currentId() + "::text, " + "pg_backend_pid(), " + IDENTITY)) {
@@ -139,19 +146,16 @@ final class CommitOutcome {
 	void resolve(DataSource fresh, Throwable stale, String connection) throws SQLException {
 		Ticket last = this.ticket;
 		this.mayHaveWritten = false;
-		if (last == Ticket.NOT_IN_TRANSACTION || last == Ticket.NOTHING_WRITTEN) {
-			return;
-		}
-		if (last == Ticket.NOT_SENT) {
-			throw rolledBack(connection, "the connection failed before the commit was sent", stale);
-		}
-		if (last == Ticket.UNTAKEN) {
-			throw unknown(connection, "the transaction's id was not taken (it ran only queries, or the driver is "
-					+ "not PostgreSQL's), so the server cannot be asked", stale);
-		}
-		if (last.id() == null) {
-			// It wrote nothing: committed or not, nothing changed.
-			return;
+		switch (last.kind()) {
+			case NOT_IN_TRANSACTION, NOTHING_WRITTEN -> {
+				// Committed or not, nothing changed.
+				return;
+			}
+			case NOT_SENT -> throw rolledBack(connection, "the connection failed before the commit was sent", stale);
+			case UNTAKEN -> throw unknown(connection, "the transaction's id was not taken (it ran only queries, or "
+					+ "the server is not PostgreSQL 10 or later), so the server cannot be asked", stale);
+			case TAKEN -> {
+			}
 		}
 		String answer;
 		try (Connection asking = fresh.getConnection()) {
@@ -204,8 +208,8 @@ final class CommitOutcome {
 				return "transaction " + ticket.id() + " is still in progress after its backend was asked to end";
 			}
 			// The old backend still runs the commit: end it, if it still holds our id.
-			try (PreparedStatement terminate = asking.prepareStatement("select pg_terminate_backend(pid, "
-					+ TERMINATE_WAIT_MILLIS + ") from pg_stat_activity where pid = ? and backend_xid::text = ?")) {
+			try (PreparedStatement terminate = asking.prepareStatement("select " + server.functions().terminate("pid")
+					+ " from pg_stat_activity where pid = ? and backend_xid::text = ?")) {
 				terminate.setQueryTimeout(TIMEOUT_SECONDS + 1);
 				terminate.setInt(1, server.pid());
 				terminate.setString(2, Long.toString(Long.parseLong(ticket.id()) & 0xFFFF_FFFFL));
@@ -251,44 +255,77 @@ final class CommitOutcome {
 	 * The functions of the server's version: {@code pg_current_xact_id_if_assigned()} and
 	 * {@code pg_xact_status(xid8)} from PostgreSQL 13, their {@code txid_} forms before.
 	 */
-	private record Functions(boolean xid8) {
+	private record Functions(int major) {
 
+		/**
+		 * Returns the functions of the server, or {@code null} when it is not PostgreSQL
+		 * 10 or later.
+		 */
 		static Functions of(Connection physical) throws SQLException {
-			return new Functions(physical.getMetaData().getDatabaseMajorVersion() >= 13);
+			DatabaseMetaData server = physical.getMetaData();
+			int major = server.getDatabaseMajorVersion();
+			return ("PostgreSQL".equals(server.getDatabaseProductName()) && major >= 10) ? new Functions(major) : null;
 		}
 
 		String currentId() {
-			return this.xid8 ? "pg_current_xact_id_if_assigned()" : "txid_current_if_assigned()";
+			return (this.major >= 13) ? "pg_current_xact_id_if_assigned()" : "txid_current_if_assigned()";
 		}
 
 		String status(String id) {
-			return this.xid8 ? "pg_xact_status(" + id + "::xid8)" : "txid_status(" + id + "::bigint)";
+			return (this.major >= 13) ? "pg_xact_status(" + id + "::xid8)" : "txid_status(" + id + "::bigint)";
+		}
+
+		/**
+		 * Ends a backend and waits for it to be gone, where the server can wait.
+		 */
+		String terminate(String pid) {
+			return (this.major >= 14) ? "pg_terminate_backend(" + pid + ", " + TERMINATE_WAIT_MILLIS + ")"
+					: "pg_terminate_backend(" + pid + ")";
 		}
 
 	}
 
 	/**
 	 * What is known of a commit before it is sent.
-	 *
-	 * @param id the transaction's id, {@code null} when it has none
-	 * @param server the server it ran on
 	 */
-	private record Ticket(String id, Server server) {
+	private enum Kind {
 
 		/** Outside a transaction: a commit commits nothing. */
-		static final Ticket NOT_IN_TRANSACTION = new Ticket(null, null);
+		NOT_IN_TRANSACTION,
 
-		/** Read-only: the server refused every write. */
-		static final Ticket NOTHING_WRITTEN = new Ticket(null, null);
+		/** Read-only, or no id assigned: the transaction wrote nothing. */
+		NOTHING_WRITTEN,
 
 		/** The connection failed before the commit was sent. */
-		static final Ticket NOT_SENT = new Ticket(null, null);
+		NOT_SENT,
 
 		/** The id was not taken. */
-		static final Ticket UNTAKEN = new Ticket(null, null);
+		UNTAKEN,
+
+		/** The id was taken. */
+		TAKEN
+
+	}
+
+	/**
+	 * What is known of a commit before it is sent.
+	 *
+	 * @param kind what is known
+	 * @param id the transaction's id, when taken
+	 * @param server the server it ran on, when taken
+	 */
+	private record Ticket(Kind kind, String id, Server server) {
+
+		private static final Ticket[] WITHOUT_ID = java.util.Arrays.stream(Kind.values())
+			.map((kind) -> new Ticket(kind, null, null))
+			.toArray(Ticket[]::new);
+
+		static Ticket of(Kind kind) {
+			return WITHOUT_ID[kind.ordinal()];
+		}
 
 		static Ticket of(String id, Server server) {
-			return (id != null) ? new Ticket(id, server) : NOTHING_WRITTEN;
+			return (id != null) ? new Ticket(Kind.TAKEN, id, server) : of(Kind.NOTHING_WRITTEN);
 		}
 
 	}
