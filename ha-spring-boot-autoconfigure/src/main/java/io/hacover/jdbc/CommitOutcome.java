@@ -50,6 +50,11 @@ final class CommitOutcome {
 	private volatile boolean mayHaveWritten;
 
 	/**
+	 * Whether no transaction was open before the last statement.
+	 */
+	private volatile boolean firstOfTransaction;
+
+	/**
 	 * What is known of the last commit sent on this connection.
 	 */
 	private volatile Ticket ticket = Ticket.of(Kind.NOT_IN_TRANSACTION);
@@ -66,17 +71,36 @@ final class CommitOutcome {
 	}
 
 	/**
-	 * Notes a statement about to run, before it runs.
-	 * @param operation its operation
+	 * Notes a statement about to be sent, before anything of it is: whether a transaction
+	 * was open before it, as the server last said.
 	 */
-	void running(Method operation) {
-		if (!this.status.inTransaction()) {
+	void starting() {
+		boolean idle = !this.status.inTransaction();
+		this.firstOfTransaction = idle;
+		if (idle) {
 			// A transaction begins with this statement, or none is open.
 			this.mayHaveWritten = false;
 		}
+	}
+
+	/**
+	 * Notes the operation of a statement about to run: anything but a query may write.
+	 * @param operation its operation
+	 */
+	void mayWrite(Method operation) {
 		if (!operation.getName().equals("executeQuery")) {
 			this.mayHaveWritten = true;
 		}
+	}
+
+	/**
+	 * Returns whether the last statement sent was the first of its transaction: no
+	 * transaction was open before it, so with auto-commit off everything of the
+	 * transaction it began was that statement (J1).
+	 * @return {@code true} when no transaction was open before the last statement
+	 */
+	boolean firstOfTransaction() {
+		return this.firstOfTransaction;
 	}
 
 	/**
@@ -182,20 +206,27 @@ final class CommitOutcome {
 	 */
 	private static String ask(Connection asking, Ticket ticket) throws SQLException {
 		Server server = ticket.server();
+		// Asked first: on another incarnation the id may not even exist yet (J5).
+		try (Statement statement = asking.createStatement()) {
+			statement.setQueryTimeout(TIMEOUT_SECONDS);
+			try (ResultSet row = statement.executeQuery("select " + IDENTITY)) {
+				row.next();
+				Incarnation now = new Incarnation(row.getString(1), row.getString(2), row.getString(3));
+				if (!now.equals(server.incarnation())) {
+					return "the server restarted or failed over since the transaction ran (" + server.incarnation()
+							+ ", now " + now + "), so a transaction id may have been reused (J5)";
+				}
+			}
+		}
 		for (int round = 0;; round++) {
 			String status;
 			try (PreparedStatement statement = asking
-				.prepareStatement("select " + IDENTITY + ", " + server.functions().status("?") + "::text")) {
+				.prepareStatement("select " + server.functions().status("?") + "::text")) {
 				statement.setQueryTimeout(TIMEOUT_SECONDS);
 				statement.setString(1, ticket.id());
 				try (ResultSet row = statement.executeQuery()) {
 					row.next();
-					Incarnation now = new Incarnation(row.getString(1), row.getString(2), row.getString(3));
-					if (!now.equals(server.incarnation())) {
-						return "the server restarted or failed over since the transaction ran (" + server.incarnation()
-								+ ", now " + now + "), so a transaction id may have been reused (J5)";
-					}
-					status = row.getString(4);
+					status = row.getString(1);
 				}
 			}
 			if (status == null) {

@@ -201,21 +201,31 @@ public final class HaDataSource implements DataSource {
 	 * J1, J2): inside a transaction nothing but a rollback, a close or a getter; outside,
 	 * statement options and parameters always, statements by the policy (under
 	 * {@code SAFE}, inside a read-only transaction), and connection operations but those
-	 * that commit or touch savepoints. With auto-commit off, a statement that failed
-	 * before the server said a transaction began was its first, and the server rolled
-	 * that transaction back with the session: it is issued again as it is, to begin the
-	 * transaction on the fresh session (but never a batch, J8, nor under {@code NEVER}).
-	 * Metadata reads are always safe.
+	 * that commit or touch savepoints. With auto-commit off, a statement sent when no
+	 * transaction was open was the first of its transaction, which the server rolled back
+	 * with the session: it is issued again as it is, to begin the transaction on the
+	 * fresh session (but never a batch, J8, nor under {@code NEVER}). Metadata reads are
+	 * always safe.
 	 */
 	private static boolean idempotent(RetransmitPolicy policy, SessionJournal journal, Call call) {
 		if (call.is(StatementHost.class, "metaData")) {
 			// Metadata only reads the catalog.
 			return true;
 		}
-		boolean inTransaction = inTransaction(call);
+		StatementHost failed = (StatementHost) call.resource();
+		boolean inTransaction = failed.transactionStatus().inTransaction();
 		if (call.failure() instanceof StatementNotSentException && !inTransaction) {
 			// J3: it never left the client.
 			return true;
+		}
+		if (call.is(StatementHost.class, "run") && !journal.autoCommit() && failed.transactionStatus().known()
+				&& failed.commitOutcome().firstOfTransaction()) {
+			// J1: the statement was the first of a transaction that the server rolled
+			// back
+			// with the session; it begins the transaction on the fresh session.
+			StatementHost.StatementCall statement = call.argument(0, StatementHost.StatementCall.class);
+			return !statement.executes() || (policy != RetransmitPolicy.NEVER
+					&& !StatementCover.isBatchExecution(statement.operation()) && !statement.commits());
 		}
 		if (inTransaction) {
 			return (call.operation().equals("rollback") && call.argumentCount() == 0)
@@ -226,9 +236,6 @@ public final class HaDataSource implements DataSource {
 			StatementHost.StatementCall statement = call.argument(0, StatementHost.StatementCall.class);
 			if (!statement.executes()) {
 				return true;
-			}
-			if (!journal.autoCommit() && ((StatementHost) call.resource()).transactionStatus().known()) {
-				return policy != RetransmitPolicy.NEVER && !StatementCover.isBatchExecution(statement.operation());
 			}
 			return switch (policy) {
 				case ALWAYS -> true;

@@ -87,6 +87,7 @@ final class JdbcSession implements InvocationHandler {
 			if (!call.executes()) {
 				return call.statement().runOn(this, this.physical, call.operation(), call.arguments());
 			}
+			this.commits.starting();
 			checkAfterIdle();
 			if (call.readOnly()) {
 				return ReadOnlyReissue.run(this.physical,
@@ -96,7 +97,9 @@ final class JdbcSession implements InvocationHandler {
 			if (commit) {
 				this.commits.beforeCommit(this.physical.isReadOnly());
 			}
-			this.commits.running(call.operation());
+			else {
+				this.commits.mayWrite(call.operation());
+			}
 			Object result = call.statement().runOn(this, this.physical, call.operation(), call.arguments());
 			if (commit) {
 				this.commits.afterCommit();
