@@ -2,14 +2,14 @@ package io.hacover.jdbc;
 
 import java.lang.reflect.Method;
 import java.sql.Connection;
-import java.sql.DatabaseMetaData;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
-import java.util.Objects;
 
 import javax.sql.DataSource;
+
+import io.hacover.jdbc.TransactionOracle.Functions;
+import io.hacover.jdbc.TransactionOracle.Server;
 
 /**
  * The outcome of a commit whose reply was lost, asked of the server (J4, J5), for one
@@ -31,14 +31,6 @@ import javax.sql.DataSource;
  * id could not be taken or the server could not be asked.
  */
 final class CommitOutcome {
-
-	private static final int TIMEOUT_SECONDS = 10;
-
-	private static final int TERMINATE_WAIT_MILLIS = TIMEOUT_SECONDS * 1000;
-
-	private static final String IDENTITY = "(select system_identifier from pg_control_system())::text, "
-			+ "pg_postmaster_start_time()::text, case when pg_is_in_recovery() then null "
-			+ "else substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8) end";
 
 	private final Connection physical;
 
@@ -143,15 +135,10 @@ final class CommitOutcome {
 				this.unsupported = true;
 				return Ticket.of(Kind.UNTAKEN);
 			}
-			try (Statement statement = this.physical.createStatement();
-					ResultSet row = statement.executeQuery(
-							"select " + functions.currentId() + "::text, " + "pg_backend_pid(), " + IDENTITY)) {
-				row.next();
-				this.server = new Server(functions, row.getInt(2),
-						new Incarnation(row.getString(3), row.getString(4), row.getString(5)));
-				this.takeId = this.physical.prepareStatement("select " + functions.currentId() + "::text");
-				return Ticket.of(row.getString(1), this.server);
-			}
+			TransactionOracle.Described described = TransactionOracle.describe(this.physical, functions);
+			this.server = described.server();
+			this.takeId = this.physical.prepareStatement("select " + functions.currentId() + "::text");
+			return Ticket.of(described.id(), this.server);
 		}
 		try (ResultSet row = this.takeId.executeQuery()) {
 			row.next();
@@ -183,7 +170,7 @@ final class CommitOutcome {
 		}
 		String answer;
 		try (Connection asking = fresh.getConnection()) {
-			answer = ask(asking, last);
+			answer = TransactionOracle.ask(asking, last.server(), last.id());
 		}
 		catch (SQLException | RuntimeException ex) {
 			CommitOutcomeUnknownException unknown = unknown(connection,
@@ -200,55 +187,6 @@ final class CommitOutcome {
 		}
 	}
 
-	/**
-	 * Asks the server about the transaction: {@code committed}, {@code aborted}, or why
-	 * that cannot be said.
-	 */
-	private static String ask(Connection asking, Ticket ticket) throws SQLException {
-		Server server = ticket.server();
-		// Asked first: on another incarnation the id may not even exist yet (J5).
-		try (Statement statement = asking.createStatement()) {
-			statement.setQueryTimeout(TIMEOUT_SECONDS);
-			try (ResultSet row = statement.executeQuery("select " + IDENTITY)) {
-				row.next();
-				Incarnation now = new Incarnation(row.getString(1), row.getString(2), row.getString(3));
-				if (!now.equals(server.incarnation())) {
-					return "the server restarted or failed over since the transaction ran (" + server.incarnation()
-							+ ", now " + now + "), so a transaction id may have been reused (J5)";
-				}
-			}
-		}
-		for (int round = 0;; round++) {
-			String status;
-			try (PreparedStatement statement = asking
-				.prepareStatement("select " + server.functions().status("?") + "::text")) {
-				statement.setQueryTimeout(TIMEOUT_SECONDS);
-				statement.setString(1, ticket.id());
-				try (ResultSet row = statement.executeQuery()) {
-					row.next();
-					status = row.getString(1);
-				}
-			}
-			if (status == null) {
-				return "the server no longer knows transaction " + ticket.id();
-			}
-			if (!status.equals("in progress")) {
-				return status;
-			}
-			if (round > 0) {
-				return "transaction " + ticket.id() + " is still in progress after its backend was asked to end";
-			}
-			// The old backend still runs the commit: end it, if it still holds our id.
-			try (PreparedStatement terminate = asking.prepareStatement("select " + server.functions().terminate("pid")
-					+ " from pg_stat_activity where pid = ? and backend_xid::text = ?")) {
-				terminate.setQueryTimeout(TIMEOUT_SECONDS + 1);
-				terminate.setInt(1, server.pid());
-				terminate.setString(2, Long.toString(Long.parseLong(ticket.id()) & 0xFFFF_FFFFL));
-				terminate.executeQuery().close();
-			}
-		}
-	}
-
 	private static TransactionRolledBackException rolledBack(String connection, String why, Throwable stale) {
 		return new TransactionRolledBackException("connection '" + connection + "' failed during commit and was "
 				+ "recovered; the transaction was rolled back (" + why + "), so nothing of it was committed: run it "
@@ -259,61 +197,6 @@ final class CommitOutcome {
 		return new CommitOutcomeUnknownException("connection '" + connection + "' failed during commit and was "
 				+ "recovered; whether the transaction was committed is unknown: " + why
 				+ ". Check its effects before running it again", stale);
-	}
-
-	/**
-	 * Who the server is: the same answer from another incarnation or timeline is no proof
-	 * (J5).
-	 */
-	private record Incarnation(String systemIdentifier, String startedAt, String timeline) {
-
-		@Override
-		public String toString() {
-			return "system " + this.systemIdentifier + ", started " + this.startedAt + ", timeline "
-					+ Objects.requireNonNullElse(this.timeline, "none: in recovery");
-		}
-
-	}
-
-	/**
-	 * The server this physical connection is on, and its backend.
-	 */
-	private record Server(Functions functions, int pid, Incarnation incarnation) {
-
-	}
-
-	/**
-	 * The functions of the server's version: {@code pg_current_xact_id_if_assigned()} and
-	 * {@code pg_xact_status(xid8)} from PostgreSQL 13, their {@code txid_} forms before.
-	 */
-	private record Functions(int major) {
-
-		/**
-		 * Returns the functions of the server, or {@code null} when it is not PostgreSQL
-		 * 10 or later.
-		 */
-		static Functions of(Connection physical) throws SQLException {
-			DatabaseMetaData server = physical.getMetaData();
-			int major = server.getDatabaseMajorVersion();
-			return ("PostgreSQL".equals(server.getDatabaseProductName()) && major >= 10) ? new Functions(major) : null;
-		}
-
-		String currentId() {
-			return (this.major >= 13) ? "pg_current_xact_id_if_assigned()" : "txid_current_if_assigned()";
-		}
-
-		String status(String id) {
-			return (this.major >= 13) ? "pg_xact_status(" + id + "::xid8)" : "txid_status(" + id + "::bigint)";
-		}
-
-		/**
-		 * Ends a backend and waits for it to be gone, where the server can wait.
-		 */
-		String terminate(String pid) {
-			return (this.major >= 14) ? "pg_terminate_backend(" + pid + ", " + TERMINATE_WAIT_MILLIS + ")"
-					: "pg_terminate_backend(" + pid + ")";
-		}
-
 	}
 
 	/**

@@ -6,7 +6,6 @@ import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.sql.SQLTransactionRollbackException;
 import java.time.Duration;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Logger;
@@ -14,10 +13,8 @@ import java.util.logging.Logger;
 import javax.sql.DataSource;
 
 import io.hacover.core.Attachment;
-import io.hacover.core.Call;
 import io.hacover.core.ConnectionSettings;
 import io.hacover.core.HaConnections;
-import io.hacover.core.OutcomeUnknownException;
 import io.hacover.core.RetransmitPolicy;
 
 import org.springframework.util.Assert;
@@ -29,26 +26,25 @@ import org.springframework.util.Assert;
  * statements prepared again, so that the same {@link Connection} and
  * {@link java.sql.PreparedStatement} objects go on working (H10, H27).
  * <p>
- * What is re-issued follows the contract (H14, J1, J2, J8). Whether a transaction was
- * open when the connection failed is the server's last word ({@link TransactionStatus}).
- * Outside one, operations that only set options or parameters are re-issued, and a
- * statement is issued again inside a read-only transaction, so that the server refuses it
- * if it writes and the caller gets an {@link SQLTransactionRollbackException} of SQLState
- * {@code 40003} (statement completion unknown); under the {@code ALWAYS} policy it is
- * issued again as it is, and a batch never is. Inside a transaction the server has rolled
- * back the work done so far: the connection is recovered and the operation fails with
- * {@code 40003}, or {@code 08007} (transaction resolution unknown) for a commit, and the
- * lost transaction refuses further statements until the application ends it
- * ({@link LostTransaction}). Stale errors are those of {@link JdbcStaleClassifier}; every
- * other error reaches the caller unchanged (H8). Asking for a connection while the
- * database is down waits for it, within the connection's recovery budget (H12).
+ * What is re-issued, and what the caller gets otherwise, follows the contract (H14, J1 to
+ * J4, J8; {@link JdbcOutcomes}). Whether a transaction was open when the connection
+ * failed is the server's last word ({@link TransactionStatus}). Outside one, operations
+ * that only set options or parameters are re-issued, and a statement is issued again
+ * inside a read-only transaction, so that the server refuses it if it writes and the
+ * caller gets an {@link SQLTransactionRollbackException} of SQLState {@code 40003}
+ * (statement completion unknown). Inside one, the server has rolled back the work done so
+ * far: the operation fails with {@link TransactionRolledBackException}, and the lost
+ * transaction refuses further statements until the application ends it
+ * ({@link LostTransaction}). A commit whose reply was lost is resolved by asking the
+ * server ({@link CommitOutcome}): it returns normally, or fails with
+ * {@link TransactionRolledBackException} or {@link CommitOutcomeUnknownException}. Stale
+ * errors are those of {@link JdbcStaleClassifier}; every other error reaches the caller
+ * unchanged (H8). Asking for a connection while the database is down waits for it, within
+ * the connection's recovery budget (H12).
  */
 public final class HaDataSource implements DataSource {
 
 	private static final JdbcStaleClassifier CLASSIFIER = JdbcStaleClassifier.create();
-
-	private static final Set<String> UNSAFE_CONNECTION_OPERATIONS = Set.of("commit", "setSavepoint",
-			"releaseSavepoint");
 
 	private final HaConnections connections;
 
@@ -66,7 +62,7 @@ public final class HaDataSource implements DataSource {
 
 	private final ConnectionSettings settings;
 
-	private final RetransmitPolicy retransmit;
+	private final JdbcOutcomes outcomes;
 
 	private volatile Duration idleCheck = DEFAULT_IDLE_CHECK;
 
@@ -95,7 +91,7 @@ public final class HaDataSource implements DataSource {
 		this.connections = connections;
 		this.target = target;
 		this.name = name;
-		this.retransmit = settings.retransmit();
+		this.outcomes = new JdbcOutcomes(settings.retransmit(), target);
 		// The engine re-issues nothing by itself: idempotent(...) applies the policy, so
 		// that no
 		// policy can continue a transaction the server rolled back.
@@ -180,8 +176,8 @@ public final class HaDataSource implements DataSource {
 			.settings(this.settings)
 			.classifier(CLASSIFIER)
 			.waitForServer()
-			.idempotentWhen((call) -> idempotent(this.retransmit, journal, call))
-			.outcomeUnknown((call, unknown) -> outcomeUnknown(journal, call, unknown));
+			.idempotentWhen((call) -> this.outcomes.reissue(journal, call))
+			.outcomeUnknown((call, unknown) -> this.outcomes.outcome(journal, call, unknown));
 		Connection connection;
 		try {
 			connection = this.connections.open(attachment);
@@ -194,112 +190,6 @@ public final class HaDataSource implements DataSource {
 		}
 		haConnection.set(connection);
 		return connection;
-	}
-
-	/**
-	 * Decides whether an operation may be issued again on a recovered connection (H14,
-	 * J1, J2): inside a transaction nothing but a rollback, a close or a getter; outside,
-	 * statement options and parameters always, statements by the policy (under
-	 * {@code SAFE}, inside a read-only transaction), and connection operations but those
-	 * that commit or touch savepoints. With auto-commit off, a statement sent when no
-	 * transaction was open was the first of its transaction, which the server rolled back
-	 * with the session: it is issued again as it is, to begin the transaction on the
-	 * fresh session (but never a batch, J8, nor under {@code NEVER}). Metadata reads are
-	 * always safe.
-	 */
-	private static boolean idempotent(RetransmitPolicy policy, SessionJournal journal, Call call) {
-		if (call.is(StatementHost.class, "metaData")) {
-			// Metadata only reads the catalog.
-			return true;
-		}
-		StatementHost failed = (StatementHost) call.resource();
-		boolean inTransaction = failed.transactionStatus().inTransaction();
-		if (call.failure() instanceof StatementNotSentException && !inTransaction) {
-			// J3: it never left the client.
-			return true;
-		}
-		if (call.is(StatementHost.class, "run") && !journal.autoCommit() && failed.transactionStatus().known()
-				&& failed.commitOutcome().firstOfTransaction()) {
-			// J1: the statement was the first of a transaction that the server rolled
-			// back
-			// with the session; it begins the transaction on the fresh session.
-			StatementHost.StatementCall statement = call.argument(0, StatementHost.StatementCall.class);
-			return !statement.executes() || (policy != RetransmitPolicy.NEVER
-					&& !StatementCover.isBatchExecution(statement.operation()) && !statement.commits());
-		}
-		if (inTransaction) {
-			return (call.operation().equals("rollback") && call.argumentCount() == 0)
-					|| call.operation().equals("close")
-					|| (call.method().getDeclaringClass() == Connection.class && call.operation().startsWith("get"));
-		}
-		if (call.is(StatementHost.class, "run")) {
-			StatementHost.StatementCall statement = call.argument(0, StatementHost.StatementCall.class);
-			if (!statement.executes()) {
-				return true;
-			}
-			return switch (policy) {
-				case ALWAYS -> true;
-				case SAFE -> statement.reissueReadOnly();
-				case NEVER -> false;
-			};
-		}
-		return !UNSAFE_CONNECTION_OPERATIONS.contains(call.operation());
-	}
-
-	/**
-	 * J1: whether the failed session was inside a transaction, as the server last said.
-	 */
-	private static boolean inTransaction(Call call) {
-		return ((StatementHost) call.resource()).transactionStatus().inTransaction();
-	}
-
-	/**
-	 * What the caller gets for an operation that was not re-issued (H14, J1, J4): a
-	 * commit's outcome asked of the server, which may be a normal return; inside a
-	 * transaction, {@link TransactionRolledBackException} and the transaction marked
-	 * lost; outside one, {@code 40003}.
-	 */
-	private Object outcomeUnknown(SessionJournal journal, Call call, OutcomeUnknownException unknown)
-			throws SQLException {
-		StatementHost failed = (StatementHost) call.resource();
-		Throwable stale = unknown.getCause();
-		String connection = unknown.getConnection();
-		if (call.is(StatementHost.class, "run")) {
-			StatementHost.StatementCall statement = call.argument(0, StatementHost.StatementCall.class);
-			if (statement.commits()) {
-				failed.commitOutcome().resolve(this.target, stale, connection);
-				return StatementHost.StatementCall.noResult(statement.operation());
-			}
-			throw statementOutcomeUnknown(journal, failed, statement.operation().getName(), stale);
-		}
-		if (call.method().getDeclaringClass() == Connection.class && call.operation().equals("commit")) {
-			failed.commitOutcome().resolve(this.target, stale, connection);
-			return null;
-		}
-		throw statementOutcomeUnknown(journal, failed, call.operation(), stale);
-	}
-
-	private static SQLException statementOutcomeUnknown(SessionJournal journal, StatementHost failed, String operation,
-			Throwable stale) {
-		TransactionStatus status = failed.transactionStatus();
-		// With auto-commit off, a statement that failed before the server said a
-		// transaction began was its first, and nothing but a commit commits it.
-		if (status.known() && (status.inTransaction() || !journal.autoCommit())) {
-			// The server rolled the transaction back: its later statements must not run
-			// as if nothing happened (J1).
-			journal.loseTransaction();
-			return new TransactionRolledBackException(
-					"the connection failed and was recovered; the transaction "
-							+ "was rolled back by the server, so nothing of it was committed (the outcome of "
-							+ operation + " does not matter): roll back, then run the transaction again",
-					"40003", stale);
-		}
-		if (status.inTransaction()) {
-			// Another driver: unsure whether a transaction was open.
-			journal.loseTransaction();
-		}
-		return new SQLTransactionRollbackException("the connection failed and was recovered, but the outcome of "
-				+ operation + " is unknown: it may have run once; check, then run it again if needed", "40003", stale);
 	}
 
 	@Override
