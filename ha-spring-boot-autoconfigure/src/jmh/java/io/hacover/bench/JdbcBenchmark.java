@@ -265,25 +265,18 @@ public class JdbcBenchmark {
 	}
 
 	private static int insertTransaction(DataSource dataSource) throws SQLException {
-		try (Connection connection = dataSource.getConnection()) {
-			connection.setAutoCommit(false);
-			int inserted;
-			try (PreparedStatement statement = connection
-				.prepareStatement("insert into bench_item (name) values (?)")) {
-				statement.setString(1, "item");
-				inserted = statement.executeUpdate();
-			}
-			connection.commit();
-			connection.setAutoCommit(true);
-			return inserted;
-		}
+		return insertTransaction(dataSource, false);
+	}
+
+	private static int insertTransactionWithId(DataSource dataSource) throws SQLException {
+		return insertTransaction(dataSource, true);
 	}
 
 	/**
-	 * A one-row insert transaction that takes its id before the commit, on a plain
+	 * A one-row insert transaction, which may take its id before the commit on a plain
 	 * connection, with the very query the HA connection sends (J4): its cost alone.
 	 */
-	private static int insertTransactionWithId(DataSource dataSource) throws SQLException {
+	private static int insertTransaction(DataSource dataSource, boolean takeId) throws SQLException {
 		try (Connection connection = dataSource.getConnection()) {
 			connection.setAutoCommit(false);
 			int inserted;
@@ -292,10 +285,13 @@ public class JdbcBenchmark {
 				statement.setString(1, "item");
 				inserted = statement.executeUpdate();
 			}
-			try (PreparedStatement id = connection.prepareStatement("select pg_current_xact_id_if_assigned()::text");
-					ResultSet result = id.executeQuery()) {
-				result.next();
-				inserted += (result.getString(1) != null) ? 0 : 1;
+			if (takeId) {
+				try (PreparedStatement id = connection
+					.prepareStatement("select pg_current_xact_id_if_assigned()::text");
+						ResultSet result = id.executeQuery()) {
+					result.next();
+					inserted += (result.getString(1) != null) ? 0 : 1;
+				}
 			}
 			connection.commit();
 			connection.setAutoCommit(true);

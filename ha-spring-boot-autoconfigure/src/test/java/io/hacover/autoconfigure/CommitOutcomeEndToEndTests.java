@@ -1,9 +1,6 @@
 package io.hacover.autoconfigure;
 
-import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -68,7 +65,7 @@ class CommitOutcomeEndToEndTests {
 	@BeforeAll
 	static void startServer() throws Exception {
 		server = PostgresServer.startWithSynchronousCommit();
-		execute("create table payments (id int primary key)");
+		server.execute("create table payments (id int primary key)");
 	}
 
 	@AfterAll
@@ -79,7 +76,7 @@ class CommitOutcomeEndToEndTests {
 	@BeforeEach
 	void startRelay() throws Exception {
 		this.relay = StatementRelay.start(server.port());
-		execute("truncate payments");
+		server.execute("truncate payments");
 	}
 
 	@AfterEach
@@ -88,7 +85,7 @@ class CommitOutcomeEndToEndTests {
 	}
 
 	private ApplicationContextRunner runner(String pool) {
-		String url = server.jdbcUrl().replace(":" + server.port() + "/", ":" + this.relay.port() + "/");
+		String url = server.jdbcUrl(this.relay.port());
 		ApplicationContextRunner runner = new ApplicationContextRunner()
 			.withConfiguration(AutoConfigurations.of(HaAutoConfiguration.class, DataSourceAutoConfiguration.class,
 					JdbcTemplateAutoConfiguration.class))
@@ -215,24 +212,10 @@ class CommitOutcomeEndToEndTests {
 	private static int stored(int id) throws SQLException {
 		// A cut backend may still be finishing its commit: count once it is gone.
 		await().atMost(java.time.Duration.ofSeconds(10))
-			.until(() -> count("select count(*) from pg_stat_activity where state = 'active' and query like 'COMMIT%' "
-					+ "and pid <> pg_backend_pid()") == 0);
-		return count("select count(*) from payments where id = " + id);
-	}
-
-	private static int count(String sql) throws SQLException {
-		try (Connection direct = server.dataSource().getConnection();
-				Statement statement = direct.createStatement();
-				ResultSet rows = statement.executeQuery(sql)) {
-			assertThat(rows.next()).isTrue();
-			return rows.getInt(1);
-		}
-	}
-
-	private static void execute(String sql) throws SQLException {
-		try (Connection direct = server.dataSource().getConnection(); Statement statement = direct.createStatement()) {
-			statement.execute(sql);
-		}
+			.until(() -> server
+				.queryForInt("select count(*) from pg_stat_activity where state = 'active' and query like 'COMMIT%' "
+						+ "and pid <> pg_backend_pid()") == 0);
+		return server.queryForInt("select count(*) from payments where id = " + id);
 	}
 
 	@Configuration(proxyBeanMethods = false)

@@ -70,15 +70,12 @@ class CommitOutcomeTests {
 	@BeforeEach
 	void startRelay() throws Exception {
 		this.relay = StatementRelay.start(server.port());
-		try (Connection connection = server.dataSource().getConnection();
-				Statement statement = connection.createStatement()) {
-			statement.execute("truncate payments");
-		}
+		server.execute("truncate payments");
 		RecoveryPolicy policy = RecoveryPolicy.exponential(Duration.ofMillis(20), 2.0, Duration.ofMillis(200), 100,
 				Duration.ofSeconds(30), Duration.ZERO);
 		this.connections = HaConnections.create(ConnectionSettings.defaults().withPolicy(policy),
 				StaleConnectionClassifier.defaults());
-		String url = server.jdbcUrl().replace(":" + server.port() + "/", ":" + this.relay.port() + "/");
+		String url = server.jdbcUrl(this.relay.port());
 		this.dataSource = HaDataSource.of(this.connections, "payments", url, null, null, this.connections.defaults());
 	}
 
@@ -229,9 +226,9 @@ class CommitOutcomeTests {
 	private static int stored() throws SQLException {
 		// A cut backend may still be finishing: count once it is gone.
 		await().atMost(CUT)
-			.until(() -> count("select count(*) from pg_stat_activity where query like 'COMMIT%' "
+			.until(() -> server.queryForInt("select count(*) from pg_stat_activity where query like 'COMMIT%' "
 					+ "and state = 'active' and pid <> pg_backend_pid()") == 0);
-		return count("select count(*) from payments");
+		return server.queryForInt("select count(*) from payments");
 	}
 
 	private static String note(int id) throws SQLException {
@@ -240,15 +237,6 @@ class CommitOutcomeTests {
 				ResultSet rows = statement.executeQuery("select note from payments where id = " + id)) {
 			assertThat(rows.next()).isTrue();
 			return rows.getString(1);
-		}
-	}
-
-	private static int count(String sql) throws SQLException {
-		try (Connection direct = server.dataSource().getConnection();
-				Statement statement = direct.createStatement();
-				ResultSet rows = statement.executeQuery(sql)) {
-			assertThat(rows.next()).isTrue();
-			return rows.getInt(1);
 		}
 	}
 

@@ -62,15 +62,12 @@ class ServerTruthTests {
 	@BeforeEach
 	void startRelay() throws Exception {
 		this.relay = StatementRelay.start(server.port());
-		try (Connection connection = server.dataSource().getConnection();
-				Statement statement = connection.createStatement()) {
-			statement.execute("truncate events");
-		}
+		server.execute("truncate events");
 		RecoveryPolicy policy = RecoveryPolicy.exponential(Duration.ofMillis(20), 2.0, Duration.ofMillis(200), 100,
 				Duration.ofSeconds(20), Duration.ZERO);
 		HaConnections connections = HaConnections.create(ConnectionSettings.defaults().withPolicy(policy),
 				StaleConnectionClassifier.defaults());
-		String url = server.jdbcUrl().replace(":" + server.port() + "/", ":" + this.relay.port() + "/");
+		String url = server.jdbcUrl(this.relay.port());
 		this.dataSource = HaDataSource.of(connections, "relayed", url, null, null,
 				connections.defaults().withRetransmit(RetransmitPolicy.SAFE));
 	}
@@ -124,18 +121,9 @@ class ServerTruthTests {
 		}
 		// The cut backend may still be finishing the statement: count once it is gone.
 		await().atMost(CUT)
-			.until(() -> single("select count(*) from pg_stat_activity where query = '" + sql.replace("'", "''")
-					+ "' and pid <> pg_backend_pid()") == 0);
-		assertThat(single("select count(*) from events")).isOne();
-	}
-
-	private static int single(String sql) throws SQLException {
-		try (Connection direct = server.dataSource().getConnection();
-				Statement statement = direct.createStatement();
-				ResultSet rows = statement.executeQuery(sql)) {
-			assertThat(rows.next()).isTrue();
-			return rows.getInt(1);
-		}
+			.until(() -> server.queryForInt("select count(*) from pg_stat_activity where query = '"
+					+ sql.replace("'", "''") + "' and pid <> pg_backend_pid()") == 0);
+		assertThat(server.queryForInt("select count(*) from events")).isOne();
 	}
 
 }

@@ -1,7 +1,5 @@
 package io.hacover.jdbc;
 
-import java.sql.Connection;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -46,10 +44,7 @@ class TransactionalRetryTests {
 	@BeforeAll
 	static void startServer() throws Exception {
 		server = PostgresServer.start();
-		try (Connection connection = server.dataSource().getConnection();
-				Statement statement = connection.createStatement()) {
-			statement.execute("create table transfers (id int primary key, note text)");
-		}
+		server.execute("create table transfers (id int primary key, note text)");
 	}
 
 	@AfterAll

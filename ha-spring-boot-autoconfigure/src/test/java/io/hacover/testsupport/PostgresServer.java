@@ -138,7 +138,46 @@ public final class PostgresServer implements AutoCloseable {
 	 * {@code jdbc:postgresql://localhost:5432/postgres?user=postgres}
 	 */
 	public String jdbcUrl() {
-		return "jdbc:postgresql://" + HOST + ":" + this.port + "/" + DATABASE + "?user=" + USER;
+		return jdbcUrl(this.port);
+	}
+
+	/**
+	 * Returns the JDBC URL of database {@code postgres} as user {@code postgres} on
+	 * another port of {@code localhost}, such as that of a relay in front of this server.
+	 * @param port the port
+	 * @return the URL
+	 */
+	public String jdbcUrl(int port) {
+		return "jdbc:postgresql://" + HOST + ":" + port + "/" + DATABASE + "?user=" + USER;
+	}
+
+	/**
+	 * Runs a statement on a direct connection of its own.
+	 * @param sql the statement
+	 * @throws SQLException what it threw
+	 */
+	public void execute(String sql) throws SQLException {
+		try (Connection direct = dataSource().getConnection(); Statement statement = direct.createStatement()) {
+			statement.execute(sql);
+		}
+	}
+
+	/**
+	 * Runs a query that answers one integer on a direct connection of its own, such as a
+	 * count of rows that tests read back.
+	 * @param sql the query
+	 * @return the integer in its first column of its first row
+	 * @throws SQLException what it threw, or when it answered no row
+	 */
+	public int queryForInt(String sql) throws SQLException {
+		try (Connection direct = dataSource().getConnection();
+				Statement statement = direct.createStatement();
+				ResultSet rows = statement.executeQuery(sql)) {
+			if (!rows.next()) {
+				throw new SQLException("no row: " + sql);
+			}
+			return rows.getInt(1);
+		}
 	}
 
 	/**

@@ -60,10 +60,7 @@ class StatementRelaySelfTests {
 	@BeforeAll
 	static void startServer() throws Exception {
 		server = PostgresServer.startWithSynchronousCommit();
-		try (Connection connection = server.dataSource().getConnection();
-				Statement statement = connection.createStatement()) {
-			statement.execute("create table relay_items (k int not null)");
-		}
+		server.execute("create table relay_items (k int not null)");
 	}
 
 	@AfterAll
@@ -74,10 +71,7 @@ class StatementRelaySelfTests {
 	@BeforeEach
 	void startRelay() throws Exception {
 		this.relay = StatementRelay.start(server.port());
-		try (Connection connection = server.dataSource().getConnection();
-				Statement statement = connection.createStatement()) {
-			statement.execute("truncate relay_items");
-		}
+		server.execute("truncate relay_items");
 	}
 
 	@AfterEach
