@@ -47,8 +47,11 @@ final class HaDataSourcePostProcessor implements BeanPostProcessor, BeanFactoryA
 		if (bean instanceof DataSource dataSource && !(bean instanceof HaDataSource)) {
 			PropertiesHaAwareSupport support = this.beanFactory.getBean(PropertiesHaAwareSupport.class);
 			if (support.properties().getJdbc().isEnabled()) {
-				UnaryOperator<DataSource> wrap = (physical) -> new HaDataSource(support.connections(), physical,
-						beanName, support.settings(beanName, JDBC_DEFAULT));
+				UnaryOperator<DataSource> wrap = (
+						physical) -> PropertiesHaAwareSupport.replay(
+								new HaDataSource(support.connections(), physical, beanName,
+										support.settings(beanName, JDBC_DEFAULT)),
+								support.properties().getJdbc().getReplay());
 				return (HIKARI_PRESENT && HikariPhysicalConnections.wrap(bean, wrap)) ? bean : wrap.apply(dataSource);
 			}
 		}

@@ -12,6 +12,7 @@ import java.util.Map;
 import io.hacover.core.RetransmitPolicy;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
 
 /**
  * Configuration of HA connections, under {@code ha.*}: defaults for every connection,
@@ -89,12 +90,90 @@ public class HaProperties {
 		 */
 		private boolean enabled;
 
+		/**
+		 * Replay of a transaction interrupted by a failure, on the recovered connection.
+		 */
+		private final Replay replay = new Replay();
+
 		public boolean isEnabled() {
 			return this.enabled;
 		}
 
 		public void setEnabled(boolean enabled) {
 			this.enabled = enabled;
+		}
+
+		public Replay getReplay() {
+			return this.replay;
+		}
+
+		/**
+		 * Replay of an interrupted transaction (J7): logged, run again on the recovered
+		 * connection, and continued only when everything the application saw comes out
+		 * the same.
+		 */
+		public static class Replay {
+
+			/**
+			 * How interrupted transactions are handled: 'verified' replays them and goes
+			 * on only when everything the application saw comes out the same; 'off' gives
+			 * the application the rolled-back error.
+			 */
+			private ReplayMode mode = ReplayMode.VERIFIED;
+
+			/**
+			 * Most statement operations a replayable transaction may run; past it the
+			 * transaction is not replayed.
+			 */
+			private int maxStatements = 1000;
+
+			/**
+			 * Most bytes the log of a replayable transaction may hold (parameters and
+			 * reads); past it the transaction is not replayed.
+			 */
+			private DataSize maxBytes = DataSize.ofMegabytes(1);
+
+			public ReplayMode getMode() {
+				return this.mode;
+			}
+
+			public void setMode(ReplayMode mode) {
+				this.mode = mode;
+			}
+
+			public int getMaxStatements() {
+				return this.maxStatements;
+			}
+
+			public void setMaxStatements(int maxStatements) {
+				this.maxStatements = maxStatements;
+			}
+
+			public DataSize getMaxBytes() {
+				return this.maxBytes;
+			}
+
+			public void setMaxBytes(DataSize maxBytes) {
+				this.maxBytes = maxBytes;
+			}
+
+		}
+
+		/**
+		 * How interrupted transactions are handled.
+		 */
+		public enum ReplayMode {
+
+			/**
+			 * Replayed with verification.
+			 */
+			VERIFIED,
+
+			/**
+			 * Not replayed: the application gets the rolled-back error.
+			 */
+			OFF
+
 		}
 
 	}

@@ -4,6 +4,7 @@ import io.hacover.core.ConnectionSettings;
 import io.hacover.core.HaConnections;
 import io.hacover.core.RecoveryFunction;
 import io.hacover.core.RetransmitPolicy;
+import io.hacover.jdbc.HaDataSource;
 import io.hacover.spring.HaAwareSupport;
 import io.hacover.spring.HaConfigurationException;
 import io.hacover.spring.RecoveryBeans;
@@ -87,6 +88,18 @@ final class PropertiesHaAwareSupport implements HaAwareSupport {
 					this.properties.getDefaults().getRecovery());
 		}
 		return null;
+	}
+
+	/**
+	 * Sets how an HA data source replays interrupted transactions, from
+	 * {@code ha.jdbc.replay} (J7).
+	 * @param dataSource the data source
+	 * @param replay the properties
+	 * @return the data source
+	 */
+	static HaDataSource replay(HaDataSource dataSource, HaProperties.Jdbc.Replay replay) {
+		return dataSource.replay(replay.getMode() == HaProperties.Jdbc.ReplayMode.VERIFIED, replay.getMaxStatements(),
+				replay.getMaxBytes().toBytes());
 	}
 
 }

@@ -66,6 +66,8 @@ public final class HaDataSource implements DataSource {
 
 	private volatile Duration idleCheck = DEFAULT_IDLE_CHECK;
 
+	private volatile TransactionLog.Replay replay = TransactionLog.Replay.DEFAULTS;
+
 	/**
 	 * Wraps a data source with the SAFE retransmit policy and the table's other defaults.
 	 * @param connections the table of HA connections
@@ -132,6 +134,23 @@ public final class HaDataSource implements DataSource {
 	}
 
 	/**
+	 * Sets how the transactions of connections opened afterwards are replayed after a
+	 * failure inside them (J7): {@code verified} (the default: logged, replayed on the
+	 * recovered connection and continued only if everything the application saw comes out
+	 * the same) or {@code off} (the application gets
+	 * {@link TransactionRolledBackException}).
+	 * @param verified {@code false} for {@code off}
+	 * @param maxStatements the most operations a replayable transaction may run
+	 * @param maxBytes the most bytes, estimated, its log may hold
+	 * @return this data source
+	 */
+	public HaDataSource replay(boolean verified, int maxStatements, long maxBytes) {
+		Assert.isTrue(maxStatements > 0 && maxBytes > 0, "the bounds of the replay log must be positive");
+		this.replay = verified ? new TransactionLog.Replay(true, maxStatements, maxBytes) : TransactionLog.Replay.OFF;
+		return this;
+	}
+
+	/**
 	 * Returns the data source that makes the physical connections.
 	 * @return the target
 	 */
@@ -157,7 +176,7 @@ public final class HaDataSource implements DataSource {
 	 * way and applies the session state again (H27).
 	 */
 	private Connection open(PhysicalOpener physical) throws SQLException {
-		SessionJournal journal = new SessionJournal();
+		SessionJournal journal = new SessionJournal(this.replay);
 		AtomicReference<Connection> haConnection = new AtomicReference<>();
 		Attachment<Connection> attachment = Attachment.opening(Connection.class, () -> {
 			Connection fresh = physical.open();
@@ -177,7 +196,7 @@ public final class HaDataSource implements DataSource {
 			.classifier(CLASSIFIER)
 			.waitForServer()
 			.idempotentWhen((call) -> this.outcomes.reissue(journal, call))
-			.outcomeUnknown((call, unknown) -> this.outcomes.outcome(journal, call, unknown));
+			.outcomeUnknown((call, unknown) -> this.outcomes.outcome(journal, haConnection.get(), call, unknown));
 		Connection connection;
 		try {
 			connection = this.connections.open(attachment);

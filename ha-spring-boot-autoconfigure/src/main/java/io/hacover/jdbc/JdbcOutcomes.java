@@ -90,45 +90,43 @@ final class JdbcOutcomes {
 	 * transaction, {@link TransactionRolledBackException} and the transaction marked
 	 * lost; outside one, {@code 40003}.
 	 */
-	Object outcome(SessionJournal journal, Call call, OutcomeUnknownException unknown) throws SQLException {
+	Object outcome(SessionJournal journal, Connection connection, Call call, OutcomeUnknownException unknown)
+			throws Throwable {
 		StatementHost failed = (StatementHost) call.resource();
 		Throwable stale = unknown.getCause();
-		String connection = unknown.getConnection();
-		if (call.is(StatementHost.class, "run")) {
-			StatementHost.StatementCall statement = call.argument(0, StatementHost.StatementCall.class);
-			if (statement.commits()) {
-				failed.commitOutcome().resolve(this.target, stale, connection);
-				return StatementHost.StatementCall.noResult(statement.operation());
+		String name = unknown.getConnection();
+		boolean statement = call.is(StatementHost.class, "run");
+		String operation = statement ? call.argument(0, StatementHost.StatementCall.class).operation().getName()
+				: call.operation();
+		if (statement ? call.argument(0, StatementHost.StatementCall.class).commits()
+				: call.method().getDeclaringClass() == Connection.class && operation.equals("commit")) {
+			try {
+				failed.commitOutcome().resolve(this.target, stale, name);
+				return statement ? StatementHost.StatementCall
+					.noResult(call.argument(0, StatementHost.StatementCall.class).operation()) : null;
 			}
-			throw statementOutcomeUnknown(journal, failed, statement.operation().getName(), stale);
+			catch (TransactionRolledBackException rolledBack) {
+				// Rolled back, or never sent: replayed, then committed (J7).
+				return TransactionReplay.run(journal, connection, call, rolledBack);
+			}
 		}
-		if (call.method().getDeclaringClass() == Connection.class && call.operation().equals("commit")) {
-			failed.commitOutcome().resolve(this.target, stale, connection);
-			return null;
-		}
-		throw statementOutcomeUnknown(journal, failed, call.operation(), stale);
-	}
-
-	private static SQLException statementOutcomeUnknown(SessionJournal journal, StatementHost failed, String operation,
-			Throwable stale) {
 		TransactionStatus status = failed.transactionStatus();
 		// With auto-commit off, a statement that failed before the server said a
 		// transaction began was its first, and nothing but a commit commits it.
 		if (status.known() && (status.inTransaction() || !journal.autoCommit())) {
-			// The server rolled the transaction back: its later statements must not run
-			// as if nothing happened (J1).
-			journal.loseTransaction();
-			return new TransactionRolledBackException(
-					"the connection failed and was recovered; the transaction "
-							+ "was rolled back by the server, so nothing of it was committed (the outcome of "
-							+ operation + " does not matter): roll back, then run the transaction again",
-					"40003", stale);
+			// The server rolled the transaction back: replayed, or its later statements
+			// must not run as if nothing happened (J1, J7).
+			return TransactionReplay.run(journal, connection, call, new TransactionRolledBackException(
+					"the connection failed and was recovered; the transaction was rolled back by the server, so "
+							+ "nothing of it was committed (the outcome of " + operation
+							+ " does not matter): roll back, then run the transaction again",
+					"40003", stale));
 		}
 		if (status.inTransaction()) {
 			// Another driver: unsure whether a transaction was open.
 			journal.loseTransaction();
 		}
-		return new SQLTransactionRollbackException("the connection failed and was recovered, but the outcome of "
+		throw new SQLTransactionRollbackException("the connection failed and was recovered, but the outcome of "
 				+ operation + " is unknown: it may have run once; check, then run it again if needed", "40003", stale);
 	}
 

@@ -5,6 +5,7 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
@@ -84,10 +85,18 @@ final class JdbcSession implements InvocationHandler {
 				return invokeOn(this.physical.getMetaData(), call.operation(), call.arguments());
 			}
 			StatementHost.StatementCall call = (StatementHost.StatementCall) arguments[0];
+			TransactionLog log = this.journal.log();
 			if (!call.executes()) {
-				return call.statement().runOn(this, this.physical, call.operation(), call.arguments());
+				Object result = call.statement().runOn(this, this.physical, call.operation(), call.arguments());
+				if (log.enabled() && this.status.inTransaction()) {
+					logObserved(log, call, result);
+				}
+				return result;
 			}
 			this.commits.starting();
+			if (this.commits.firstOfTransaction()) {
+				log.begin();
+			}
 			checkAfterIdle();
 			if (call.readOnly()) {
 				return ReadOnlyReissue.run(this.physical,
@@ -100,9 +109,13 @@ final class JdbcSession implements InvocationHandler {
 			else {
 				this.commits.mayWrite(call.operation());
 			}
-			Object result = call.statement().runOn(this, this.physical, call.operation(), call.arguments());
+			Object result = call.statement()
+				.runOn(this, this.physical, call.operation(), call.arguments(), call.parameters());
 			if (commit) {
 				this.commits.afterCommit();
+			}
+			if (log.enabled() && this.status.inTransaction()) {
+				logExecution(log, call, result);
 			}
 			this.journal.ran(call.statement().effectOf(call.operation(), call.arguments()), this.status::inTransaction);
 			return result;
@@ -121,7 +134,65 @@ final class JdbcSession implements InvocationHandler {
 			this.commits.afterCommit();
 		}
 		this.journal.record(method, arguments);
+		logConnectionOperation(name, arguments);
 		return result;
+	}
+
+	/**
+	 * Logs an execution that ran inside a transaction (J7), or marks the transaction not
+	 * replayable when the statement is one a replay cannot repeat.
+	 */
+	private void logExecution(TransactionLog log, StatementHost.StatementCall call, Object result) {
+		StatementCover statement = call.statement();
+		String refusal = statement.notReplayable(call.operation(), call.arguments());
+		if (refusal != null) {
+			log.refuse(refusal);
+			return;
+		}
+		TransactionLog.Entry entry = log.add(statement, call.operation(), call.arguments(),
+				(call.parameters() != null) ? call.parameters() : statement.parameters(), result);
+		if (result instanceof ResultSet resultSet) {
+			ResultSetCover.log(resultSet, entry);
+		}
+	}
+
+	/**
+	 * Logs an operation inside a transaction that shows the application a result of the
+	 * last execution (J7): the update count, the next result, the generated keys.
+	 */
+	private void logObserved(TransactionLog log, StatementHost.StatementCall call, Object result) {
+		switch (call.operation().getName()) {
+			case "getUpdateCount", "getLargeUpdateCount", "getMoreResults", "getResultSet", "getGeneratedKeys" ->
+				logExecution(log, call, result);
+			case "unwrap" -> log.refuse("it unwrapped a statement to the driver's own");
+			default -> {
+			}
+		}
+	}
+
+	/**
+	 * Ends the log of a transaction that a connection operation ended, or marks it not
+	 * replayable (J7).
+	 */
+	private void logConnectionOperation(String name, Object[] arguments) {
+		TransactionLog log = this.journal.log();
+		switch (name) {
+			case "commit", "setAutoCommit" -> log.begin();
+			case "rollback" -> {
+				if (arguments.length == 0) {
+					log.begin();
+				}
+				else {
+					log.refuse("it rolled back to a savepoint");
+				}
+			}
+			case "setSavepoint", "releaseSavepoint" -> log.refuse("it used a savepoint");
+			case "unwrap" -> log.refuse("it unwrapped the connection to the driver's own");
+			case "createBlob", "createClob", "createNClob", "createSQLXML", "createArrayOf", "createStruct" ->
+				log.refuse("it made a " + name.substring("create".length()));
+			default -> {
+			}
+		}
 	}
 
 	/**

@@ -18,6 +18,8 @@ final class ResultSetCover implements InvocationHandler {
 
 	private final Object statement;
 
+	private TransactionLog.Entry entry;
+
 	private ResultSetCover(ResultSet resultSet, Object statement) {
 		this.resultSet = resultSet;
 		this.statement = statement;
@@ -34,6 +36,16 @@ final class ResultSetCover implements InvocationHandler {
 				new Class<?>[] { ResultSet.class }, new ResultSetCover(resultSet, statement));
 	}
 
+	/**
+	 * Logs the reads the application makes of a result set into the entry of the
+	 * operation that made it, inside a transaction (J7).
+	 * @param resultSet a result set made by {@link #create}
+	 * @param entry the entry of the operation that made it
+	 */
+	static void log(ResultSet resultSet, TransactionLog.Entry entry) {
+		((ResultSetCover) Proxy.getInvocationHandler(resultSet)).entry = entry;
+	}
+
 	@Override
 	public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
 		if (method.getDeclaringClass() == Object.class) {
@@ -43,15 +55,38 @@ final class ResultSetCover implements InvocationHandler {
 				default -> "HaResultSet[" + this.resultSet + "]";
 			};
 		}
-		if (method.getName().equals("getStatement")) {
+		String name = method.getName();
+		if (name.equals("getStatement")) {
 			return this.statement;
 		}
+		Object value;
 		try {
-			return method.invoke(this.resultSet, args);
+			value = method.invoke(this.resultSet, args);
 		}
 		catch (InvocationTargetException ex) {
 			throw ex.getCause();
 		}
+		TransactionLog.Entry logged = this.entry;
+		if (logged != null) {
+			if (name.startsWith("update") || name.endsWith("Row") || name.equals("unwrap")) {
+				logged.refuse("it called " + name + " on a result set");
+			}
+			else if (isRead(name, args)) {
+				logged.read(method, args, value);
+			}
+		}
+		return value;
+	}
+
+	/**
+	 * Returns whether the operation moves in the rows or reads a value: what a replay
+	 * must do again and find the same (J7).
+	 */
+	private static boolean isRead(String name, Object[] args) {
+		return switch (name) {
+			case "next", "previous", "first", "last", "absolute", "relative", "wasNull" -> true;
+			default -> name.startsWith("get") && args != null && args.length > 0;
+		};
 	}
 
 }

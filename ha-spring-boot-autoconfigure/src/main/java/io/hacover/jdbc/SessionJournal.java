@@ -36,6 +36,24 @@ final class SessionJournal {
 
 	private volatile String unrebuildable;
 
+	private final TransactionLog log;
+
+	/**
+	 * Makes the journal of a new HA connection.
+	 * @param replay how its transactions are replayed (J7)
+	 */
+	SessionJournal(TransactionLog.Replay replay) {
+		this.log = new TransactionLog(replay);
+	}
+
+	/**
+	 * Returns the log of the transaction in progress (J7).
+	 * @return the log
+	 */
+	TransactionLog log() {
+		return this.log;
+	}
+
 	/**
 	 * Records the call if it sets session state.
 	 * @param method a method of {@link Connection}

@@ -20,7 +20,25 @@ final class SessionSql {
 				+ "|\\bpg_advisory_lock(_shared)?\\s*\\(" + "|^\\s*listen\\b|^\\s*prepare\\b|\\bwith\\s+hold\\b"
 				+ "|\\bset_config\\s*\\((?s:.*),\\s*false\\s*\\)", Pattern.CASE_INSENSITIVE);
 
+	private static final Pattern NOT_REPLAYABLE = Pattern.compile(
+			"^\\s*(copy|savepoint|release|rollback\\s+to|prepare\\s+transaction)\\b|\\blo_[a-z]+\\s*\\(",
+			Pattern.CASE_INSENSITIVE);
+
 	private SessionSql() {
+	}
+
+	/**
+	 * Returns why a transaction that ran the statement cannot be replayed (J7):
+	 * {@code COPY}, savepoints, large objects, two-phase commit.
+	 * @param sql the statement, {@code null} if unknown
+	 * @return the reason, or {@code null} when nothing in it stops a replay
+	 */
+	static String notReplayable(String sql) {
+		if (sql == null) {
+			return null;
+		}
+		Matcher matcher = NOT_REPLAYABLE.matcher(sql);
+		return matcher.find() ? "it ran '" + matcher.group().trim() + "...', which a replay cannot repeat" : null;
 	}
 
 	/**

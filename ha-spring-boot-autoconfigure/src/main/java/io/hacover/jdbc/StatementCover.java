@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * A statement of an HA JDBC connection: remembers how it was made (its SQL and options),
@@ -43,6 +44,8 @@ final class StatementCover implements InvocationHandler {
 	private Object proxy;
 
 	private SessionSql.Effect preparedEffect;
+
+	private String preparedRefusal;
 
 	private StatementCover(Connection connection, Method creator, Object[] creatorArgs) {
 		this.connection = connection;
@@ -110,11 +113,32 @@ final class StatementCover implements InvocationHandler {
 	 * @throws SQLException what it threw
 	 */
 	Object runOn(Object current, Connection physicalConnection, Method method, Object[] args) throws SQLException {
+		return runOn(current, physicalConnection, method, args, null);
+	}
+
+	/**
+	 * Runs an operation as {@link #runOn(Object, Connection, Method, Object[])} does,
+	 * with parameters set first: those it ran with when it is replayed (J7).
+	 * @param current the session now behind the HA connection
+	 * @param physicalConnection its physical connection
+	 * @param method the operation
+	 * @param args its arguments
+	 * @param parameters the parameters to set first, or {@code null}
+	 * @return what the physical statement returned
+	 * @throws SQLException what it threw
+	 */
+	Object runOn(Object current, Connection physicalConnection, Method method, Object[] args,
+			List<SessionJournal.Call> parameters) throws SQLException {
 		if (this.session != current) {
 			closeQuietly(this.physical);
 			this.physical = (Statement) call(physicalConnection, this.creator, this.creatorArgs);
 			replay();
 			this.session = current;
+		}
+		if (parameters != null) {
+			for (SessionJournal.Call parameter : parameters) {
+				parameter.applyTo(this.physical);
+			}
 		}
 		Object result;
 		try {
@@ -167,6 +191,65 @@ final class StatementCover implements InvocationHandler {
 			this.preparedEffect = prepared;
 		}
 		return prepared;
+	}
+
+	/**
+	 * Returns the settings and parameters of this statement as they are now, for the
+	 * transaction log (J7).
+	 * @return a snapshot, in the order they were set
+	 */
+	List<SessionJournal.Call> parameters() {
+		return this.settings.isEmpty() ? List.of() : new ArrayList<>(this.settings.values());
+	}
+
+	/**
+	 * Runs a logged operation again through the HA connection, with the parameters it ran
+	 * with (J7).
+	 * @param entry the logged operation
+	 * @return what it returned this time
+	 * @throws SQLException what it threw
+	 */
+	Object replay(TransactionLog.Entry entry) throws SQLException {
+		return ((StatementHost) this.connection)
+			.run(new StatementHost.StatementCall(this, entry.operation(), entry.arguments(), entry.parameters()));
+	}
+
+	/**
+	 * Puts this statement back as the application left it, after a replay ran it (J7):
+	 * its parameters as the application last set them, or, when the application had
+	 * closed it, closed again.
+	 * @throws SQLException what the physical statement threw
+	 */
+	void afterReplay() throws SQLException {
+		if (this.closed) {
+			closeQuietly(this.physical);
+			this.physical = null;
+			this.session = null;
+		}
+		else if (this.physical != null) {
+			for (SessionJournal.Call call : this.settings.values()) {
+				call.applyTo(this.physical);
+			}
+		}
+	}
+
+	/**
+	 * Returns why a transaction that ran this execution cannot be replayed, or
+	 * {@code null} (J7); worked out once for the SQL the statement was prepared with.
+	 * @param method the operation
+	 * @param args its arguments
+	 * @return the reason, or {@code null}
+	 */
+	String notReplayable(Method method, Object[] args) {
+		if (args.length > 0 && args[0] instanceof String text) {
+			return SessionSql.notReplayable(text);
+		}
+		String prepared = this.preparedRefusal;
+		if (prepared == null) {
+			prepared = Objects.requireNonNullElse(SessionSql.notReplayable(sql()), "");
+			this.preparedRefusal = prepared;
+		}
+		return prepared.isEmpty() ? null : prepared;
 	}
 
 	private String sql() {

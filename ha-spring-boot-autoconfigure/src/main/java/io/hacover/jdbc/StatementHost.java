@@ -2,6 +2,7 @@ package io.hacover.jdbc;
 
 import java.lang.reflect.Method;
 import java.sql.SQLException;
+import java.util.List;
 
 /**
  * What an HA JDBC connection offers its statement and metadata covers besides
@@ -55,6 +56,8 @@ interface StatementHost {
 
 		private final Object[] arguments;
 
+		private final List<SessionJournal.Call> parameters;
+
 		private volatile boolean readOnly;
 
 		/**
@@ -64,9 +67,31 @@ interface StatementHost {
 		 * @param arguments its arguments, never {@code null}
 		 */
 		StatementCall(StatementCover statement, Method operation, Object[] arguments) {
+			this(statement, operation, arguments, null);
+		}
+
+		/**
+		 * Makes the call of a replayed operation (J7).
+		 * @param statement the statement cover
+		 * @param operation the {@link java.sql.Statement} (or sub-interface) method
+		 * @param arguments its arguments, never {@code null}
+		 * @param parameters the parameters it ran with, set first; {@code null} for the
+		 * statement's own
+		 */
+		StatementCall(StatementCover statement, Method operation, Object[] arguments,
+				List<SessionJournal.Call> parameters) {
 			this.statement = statement;
 			this.operation = operation;
 			this.arguments = arguments;
+			this.parameters = parameters;
+		}
+
+		/**
+		 * Returns the parameters a replayed operation runs with.
+		 * @return the parameters, or {@code null} for the statement's own
+		 */
+		List<SessionJournal.Call> parameters() {
+			return this.parameters;
 		}
 
 		StatementCover statement() {

@@ -106,11 +106,11 @@ class CommitOutcomeEndToEndTests {
 
 	@ParameterizedTest(name = "{0}")
 	@ValueSource(strings = { "hikari", "hikari, auto-commit off", "plain", "HaDataSource over hikari" })
-	@DisplayName("J1, J4: a backend killed between two writes of a @Transactional method never leads to a commit "
-			+ "that reports success with part of the work missing: the rolled-back error, and the README's "
-			+ "@Retryable stores both rows once")
+	@DisplayName("J1, J4: with replay off, a backend killed between two writes of a @Transactional method never "
+			+ "leads to a commit that reports success with part of the work missing: the rolled-back error, and the "
+			+ "README's @Retryable stores both rows once")
 	void backendKilledMidTransactionIsNeverHalfCommitted(String pool) {
-		runner(pool).run((context) -> {
+		runner(pool).withPropertyValues("ha.jdbc.replay.mode=off").run((context) -> {
 			assertPool(context, pool);
 			Payments payments = context.getBean(Payments.class);
 			payments.payTwice(4);
@@ -140,10 +140,10 @@ class CommitOutcomeEndToEndTests {
 
 	@ParameterizedTest(name = "{0}")
 	@ValueSource(strings = { "hikari", "plain" })
-	@DisplayName("J4, J10: a COMMIT cut before it was sent gives the rolled-back error, which the README's "
-			+ "@Retryable runs again: one row")
+	@DisplayName("J4, J10: with replay off, a COMMIT cut before it was sent gives the rolled-back error, which the "
+			+ "README's @Retryable runs again: one row")
 	void commitThatNeverLeftIsRetriedOnce(String pool) {
-		runner(pool).run((context) -> {
+		runner(pool).withPropertyValues("ha.jdbc.replay.mode=off").run((context) -> {
 			assertPool(context, pool);
 			StatementRelay.Cut cut = this.relay.arm("COMMIT", CutPoint.BEFORE_SEND);
 			Payments payments = context.getBean(Payments.class);

@@ -223,6 +223,7 @@ class HaDataSourceTests {
 			+ "ones are refused until a rollback, and COMMIT never reports success with part of the work missing")
 	void transactionBegunInSqlIsNeverHalfCommitted() throws SQLException {
 		freshTable("app.ledger", "id int primary key");
+		this.dataSource.replay(false, 1, 1);
 		try (Connection connection = this.dataSource.getConnection();
 				Statement statement = connection.createStatement()) {
 			statement.execute("BEGIN");

@@ -53,8 +53,8 @@ class TransactionalRetryTests {
 	}
 
 	@Test
-	@DisplayName("H14, J1: a restart in the middle of a @Transactional method ends, after Spring's retry, with the "
-			+ "transaction applied exactly once")
+	@DisplayName("H14, J7: a restart in the middle of a @Transactional method is replayed on the recovered "
+			+ "connection: the method returns normally at its first attempt, the transaction applied exactly once")
 	void restartInTheMiddleOfATransactionIsAppliedExactlyOnce() {
 		new ApplicationContextRunner().withUserConfiguration(TransactionalConfiguration.class).run((context) -> {
 			Transfers transfers = context.getBean(Transfers.class);
@@ -62,7 +62,7 @@ class TransactionalRetryTests {
 			JdbcTemplate jdbc = context.getBean(JdbcTemplate.class);
 			assertThat(jdbc.queryForObject("select count(*) from transfers where id in (1, 2)", Integer.class))
 				.isEqualTo(2);
-			assertThat(transfers.attempts()).isEqualTo(2);
+			assertThat(transfers.attempts()).isOne();
 			assertThat(context.getBean(TransactionalConfiguration.class).recovered).hasValue(1);
 		});
 	}

@@ -1,0 +1,207 @@
+package io.hacover.jdbc;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import io.hacover.core.ConnectionSettings;
+import io.hacover.core.HaConnections;
+import io.hacover.core.RecoveryPolicy;
+import io.hacover.core.StaleConnectionClassifier;
+import io.hacover.testsupport.PostgresServer;
+import io.hacover.testsupport.StatementRelay;
+import io.hacover.testsupport.StatementRelay.CutPoint;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+/**
+ * Verified replay of an interrupted transaction (J7), against PostgreSQL with
+ * {@code synchronous_commit=on}: the transaction's statements run again on the recovered
+ * connection and it goes on only when everything the application saw comes out the same.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class ReplayTests {
+
+	private static PostgresServer server;
+
+	private StatementRelay relay;
+
+	private HaDataSource dataSource;
+
+	@BeforeAll
+	static void startServer() throws Exception {
+		server = PostgresServer.startWithSynchronousCommit();
+		server.execute("create table accounts (id int primary key, balance int not null)");
+		server.execute("create table moves (id serial primary key, account int not null, amount int not null)");
+	}
+
+	@AfterAll
+	static void stopServer() {
+		server.close();
+	}
+
+	@BeforeEach
+	void startRelay() throws Exception {
+		this.relay = StatementRelay.start(server.port());
+		server.execute("truncate accounts, moves restart identity");
+		server.execute("insert into accounts values (1, 100), (2, 100)");
+		RecoveryPolicy policy = RecoveryPolicy.exponential(Duration.ofMillis(20), 2.0, Duration.ofMillis(200), 100,
+				Duration.ofSeconds(30), Duration.ZERO);
+		HaConnections connections = HaConnections.create(ConnectionSettings.defaults().withPolicy(policy),
+				StaleConnectionClassifier.defaults());
+		this.dataSource = HaDataSource.of(connections, "accounts", server.jdbcUrl(this.relay.port()), null, null,
+				connections.defaults());
+	}
+
+	@AfterEach
+	void stopRelay() {
+		this.relay.close();
+	}
+
+	@Test
+	@DisplayName("J7: a backend killed between two writes of a transaction that read a balance: the transaction is "
+			+ "replayed, the next write goes on with no error, and commit stores both moves once")
+	void transactionInterruptedBetweenTwoWritesIsReplayed() throws Exception {
+		try (Connection connection = this.dataSource.getConnection()) {
+			int pid = server.backendPid(connection);
+			connection.setAutoCommit(false);
+			assertThat(balance(connection, 1)).isEqualTo(100);
+			move(connection, 1, -10);
+			server.terminate(pid);
+			move(connection, 2, 10);
+			connection.commit();
+		}
+		assertThat(server.queryForInt("select count(*) from moves")).isEqualTo(2);
+		assertThat(server.queryForInt("select sum(amount) from moves where account = 1")).isEqualTo(-10);
+	}
+
+	@Test
+	@DisplayName("J7, J10: a COMMIT cut before it was sent: the transaction is replayed and committed, no error, "
+			+ "one row")
+	void commitThatNeverLeftIsReplayedAndCommitted() throws Exception {
+		try (Connection connection = this.dataSource.getConnection()) {
+			connection.setAutoCommit(false);
+			move(connection, 1, -5);
+			StatementRelay.Cut cut = this.relay.arm("COMMIT", CutPoint.BEFORE_SEND);
+			connection.commit();
+			assertThat(cut.fired()).isTrue();
+		}
+		assertThat(server.queryForInt("select count(*) from moves")).isOne();
+	}
+
+	@Test
+	@DisplayName("J7: another transaction changed a balance the interrupted one had read: the replay differs, is "
+			+ "rolled back, and the application gets the rolled-back error naming the statement; nothing doubled")
+	void replayThatReadsOtherValuesIsRolledBack() throws Exception {
+		try (Connection connection = this.dataSource.getConnection()) {
+			int pid = server.backendPid(connection);
+			connection.setAutoCommit(false);
+			assertThat(balance(connection, 1)).isEqualTo(100);
+			move(connection, 1, -10);
+			server.terminate(pid);
+			server.execute("update accounts set balance = 50 where id = 1");
+			Throwable thrown = catchThrowable(() -> move(connection, 2, 10));
+			assertThat(thrown).isInstanceOf(TransactionRolledBackException.class)
+				.hasMessageContaining("statement 1")
+				.hasMessageContaining("select balance from accounts");
+			connection.rollback();
+		}
+		assertThat(server.queryForInt("select count(*) from moves")).isZero();
+	}
+
+	@Test
+	@DisplayName("J7: an insert whose serial key the application read, then a killed backend: the replay gets a new "
+			+ "key, differs, and is rolled back with a clear error")
+	void replayOfAReadSerialKeyDiffers() throws Exception {
+		try (Connection connection = this.dataSource.getConnection()) {
+			int pid = server.backendPid(connection);
+			connection.setAutoCommit(false);
+			try (PreparedStatement insert = connection.prepareStatement(
+					"insert into moves (account, amount) values (1, 1)", Statement.RETURN_GENERATED_KEYS)) {
+				insert.executeUpdate();
+				try (ResultSet keys = insert.getGeneratedKeys()) {
+					assertThat(keys.next()).isTrue();
+					assertThat(keys.getInt(1)).isOne();
+				}
+			}
+			server.terminate(pid);
+			Throwable thrown = catchThrowable(() -> move(connection, 2, 10));
+			assertThat(thrown).isInstanceOf(TransactionRolledBackException.class)
+				.hasMessageContaining("getGeneratedKeys")
+				.hasMessageContaining("not the same");
+			connection.rollback();
+		}
+		assertThat(server.queryForInt("select count(*) from moves")).isZero();
+	}
+
+	@Test
+	@DisplayName("J7: a transaction whose log went past its bound is not replayed: the error names the bound and the "
+			+ "property")
+	void transactionPastTheBoundIsNotReplayed() throws Exception {
+		this.dataSource.replay(true, 3, 1024 * 1024);
+		try (Connection connection = this.dataSource.getConnection()) {
+			int pid = server.backendPid(connection);
+			connection.setAutoCommit(false);
+			for (int move = 0; move < 4; move++) {
+				move(connection, 1, -1);
+			}
+			server.terminate(pid);
+			Throwable thrown = catchThrowable(() -> move(connection, 2, 4));
+			assertThat(thrown).isInstanceOf(TransactionRolledBackException.class)
+				.hasMessageContaining("more than 3 statements")
+				.hasMessageContaining("ha.jdbc.replay.max-statements");
+			connection.rollback();
+		}
+		assertThat(server.queryForInt("select count(*) from moves")).isZero();
+	}
+
+	@Test
+	@DisplayName("J7: a transaction that unwrapped its connection to the driver's own is not replayed, and says why")
+	void unwrappedTransactionIsNotReplayed() throws Exception {
+		try (Connection connection = this.dataSource.getConnection()) {
+			int pid = server.backendPid(connection);
+			connection.setAutoCommit(false);
+			move(connection, 1, -1);
+			try (Statement statement = connection.createStatement()) {
+				statement.unwrap(org.postgresql.PGStatement.class);
+			}
+			server.terminate(pid);
+			Throwable thrown = catchThrowable(() -> move(connection, 2, 1));
+			assertThat(thrown).isInstanceOf(TransactionRolledBackException.class).hasMessageContaining("unwrapped");
+			connection.rollback();
+		}
+		assertThat(server.queryForInt("select count(*) from moves")).isZero();
+	}
+
+	private static int balance(Connection connection, int account) throws SQLException {
+		try (PreparedStatement select = connection.prepareStatement("select balance from accounts where id = ?")) {
+			select.setInt(1, account);
+			try (ResultSet rows = select.executeQuery()) {
+				assertThat(rows.next()).isTrue();
+				return rows.getInt(1);
+			}
+		}
+	}
+
+	private static void move(Connection connection, int account, int amount) throws SQLException {
+		try (PreparedStatement insert = connection
+			.prepareStatement("insert into moves (account, amount) values (?, ?)")) {
+			insert.setInt(1, account);
+			insert.setInt(2, amount);
+			assertThat(insert.executeUpdate()).isOne();
+		}
+	}
+
+}
