@@ -52,6 +52,11 @@ import org.springframework.util.Assert;
  * recovery: from the stale error to the new resource or to the end of the attempts.</li>
  * <li>{@code ha.retransmissions}: a counter per connection, tag {@code connection},
  * counting each {@link HaEvent.Kind#RETRANSMITTED RETRANSMITTED} event.</li>
+ * <li>{@code ha.jdbc.replays}: a counter per JDBC connection and outcome of transactions
+ * interrupted by a failure (J7): {@code replayed} counts each
+ * {@link HaEvent.Kind#REPLAYED REPLAYED} event, {@code rolled-back} each
+ * {@link HaEvent.Kind#REPLAY_ROLLED_BACK REPLAY_ROLLED_BACK} event; registered at the
+ * first.</li>
  * </ul>
  * The counters of a connection are registered at zero for the connections in the table
  * when binding and for each connection attached later, so that a scrape shows them before
@@ -148,6 +153,8 @@ public final class HaMetrics implements MeterBinder {
 				}
 				case INTERRUPTED -> metersOf(name).duration("interrupted").record(event.duration());
 				case RETRANSMITTED -> metersOf(name).retransmissions.increment();
+				case REPLAYED -> metersOf(name).replays("replayed").increment();
+				case REPLAY_ROLLED_BACK -> metersOf(name).replays("rolled-back").increment();
 				case CLOSED -> closed(name);
 				default -> {
 				}
@@ -197,6 +204,8 @@ public final class HaMetrics implements MeterBinder {
 
 		private final Map<String, Timer> durations = new ConcurrentHashMap<>();
 
+		private final Map<String, Counter> replays = new ConcurrentHashMap<>();
+
 		ConnectionMeters(MeterRegistry registry, String connection) {
 			this.registry = registry;
 			this.connection = connection;
@@ -238,10 +247,17 @@ public final class HaMetrics implements MeterBinder {
 						.register(this.registry));
 		}
 
+		Counter replays(String outcome) {
+			return this.replays.computeIfAbsent(outcome, (key) -> counter("ha.jdbc.replays", key, "transactions",
+					"Transactions of an HA JDBC connection interrupted by a failure: replayed when the replay came out "
+							+ "the same and went on, rolled-back when it could not be replayed or came out otherwise"));
+		}
+
 		List<Meter> all() {
 			List<Meter> all = new ArrayList<>(List.of(this.successes, this.failures, this.attemptsSucceeded,
 					this.attemptsFailed, this.retransmissions));
 			all.addAll(this.durations.values());
+			all.addAll(this.replays.values());
 			return all;
 		}
 

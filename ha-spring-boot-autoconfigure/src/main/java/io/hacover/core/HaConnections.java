@@ -2,6 +2,8 @@ package io.hacover.core;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -359,6 +361,20 @@ public final class HaConnections {
 	 */
 	public void removeListener(HaListener listener) {
 		this.listeners.remove(listener);
+	}
+
+	/**
+	 * Tells the listeners of what a cover did on one of its connections beyond the
+	 * engine's own work: a replayed transaction ({@link HaEvent.Kind#REPLAYED},
+	 * {@link HaEvent.Kind#REPLAY_ROLLED_BACK}). On the calling thread.
+	 * @param connection the connection's name
+	 * @param kind what happened
+	 * @param cause why, or {@code null}
+	 */
+	public void report(String connection, HaEvent.Kind kind, Throwable cause) {
+		Assert.isTrue(kind == HaEvent.Kind.REPLAYED || kind == HaEvent.Kind.REPLAY_ROLLED_BACK,
+				() -> kind + " is the engine's to tell");
+		publish(new HaEvent(kind, connection, Instant.now(), 0, cause, Duration.ZERO));
 	}
 
 	/**

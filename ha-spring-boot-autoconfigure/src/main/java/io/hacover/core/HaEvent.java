@@ -117,7 +117,21 @@ public record HaEvent(Kind kind, String connection, Instant time, int attempt, T
 		/**
 		 * An operation was issued again after a recovery.
 		 */
-		RETRANSMITTED
+		RETRANSMITTED,
+
+		/**
+		 * A transaction interrupted by a failure was replayed on the recovered
+		 * connection, came out the same, and went on (JDBC, J7); reported by the cover
+		 * ({@link HaConnections#report}).
+		 */
+		REPLAYED,
+
+		/**
+		 * A transaction interrupted by a failure could not be replayed, or its replay
+		 * came out otherwise, and was rolled back (JDBC, J7); {@link HaEvent#cause()} is
+		 * the error the application got, which says why.
+		 */
+		REPLAY_ROLLED_BACK
 
 	}
 

@@ -93,7 +93,7 @@ public final class HaDataSource implements DataSource {
 		this.connections = connections;
 		this.target = target;
 		this.name = name;
-		this.outcomes = new JdbcOutcomes(settings.retransmit(), target);
+		this.outcomes = new JdbcOutcomes(settings.retransmit(), target, connections);
 		// The engine re-issues nothing by itself: idempotent(...) applies the policy, so
 		// that no
 		// policy can continue a transaction the server rolled back.

@@ -8,6 +8,7 @@ import java.util.Set;
 import javax.sql.DataSource;
 
 import io.hacover.core.Call;
+import io.hacover.core.HaConnections;
 import io.hacover.core.OutcomeUnknownException;
 import io.hacover.core.RetransmitPolicy;
 
@@ -25,14 +26,18 @@ final class JdbcOutcomes {
 
 	private final DataSource target;
 
+	private final HaConnections connections;
+
 	/**
 	 * Makes the decisions of one data source.
 	 * @param policy the retransmit policy of its connections
 	 * @param target where a commit's outcome is asked, on a connection of its own
+	 * @param connections the table of its connections, told of replays
 	 */
-	JdbcOutcomes(RetransmitPolicy policy, DataSource target) {
+	JdbcOutcomes(RetransmitPolicy policy, DataSource target, HaConnections connections) {
 		this.policy = policy;
 		this.target = target;
+		this.connections = connections;
 	}
 
 	/**
@@ -90,6 +95,10 @@ final class JdbcOutcomes {
 	 * transaction, {@link TransactionRolledBackException} and the transaction marked
 	 * lost; outside one, {@code 40003}.
 	 */
+	private TransactionReplay.Reporter reporter(String connection) {
+		return (kind, cause) -> this.connections.report(connection, kind, cause);
+	}
+
 	Object outcome(SessionJournal journal, Connection connection, Call call, OutcomeUnknownException unknown)
 			throws Throwable {
 		StatementHost failed = (StatementHost) call.resource();
@@ -107,7 +116,7 @@ final class JdbcOutcomes {
 			}
 			catch (TransactionRolledBackException rolledBack) {
 				// Rolled back, or never sent: replayed, then committed (J7).
-				return TransactionReplay.run(journal, connection, call, rolledBack);
+				return TransactionReplay.run(journal, connection, call, rolledBack, reporter(name));
 			}
 		}
 		TransactionStatus status = failed.transactionStatus();
@@ -120,7 +129,7 @@ final class JdbcOutcomes {
 					"the connection failed and was recovered; the transaction was rolled back by the server, so "
 							+ "nothing of it was committed (the outcome of " + operation
 							+ " does not matter): roll back, then run the transaction again",
-					"40003", stale));
+					"40003", stale), reporter(name));
 		}
 		if (status.inTransaction()) {
 			// Another driver: unsure whether a transaction was open.

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Set;
 
 import io.hacover.core.Call;
+import io.hacover.core.HaEvent;
 
 /**
  * Replays an interrupted transaction on the recovered connection, with verification (J7):
@@ -33,12 +34,13 @@ final class TransactionReplay {
 	 * @param connection the HA connection, recovered
 	 * @param call the operation that failed
 	 * @param rolledBack what the application gets if the transaction cannot be replayed
+	 * @param reporter tells the connection's listeners how the replay ended
 	 * @return what the failed operation returned when issued again
 	 * @throws Throwable the rolled-back error, with the reason, or what the operation
 	 * threw
 	 */
 	static Object run(SessionJournal journal, Connection connection, Call call,
-			TransactionRolledBackException rolledBack) throws Throwable {
+			TransactionRolledBackException rolledBack, Reporter reporter) throws Throwable {
 		TransactionLog log = journal.log();
 		if (!log.enabled() || log.replaying()) {
 			// Off, or the replay itself failed stale.
@@ -46,10 +48,11 @@ final class TransactionReplay {
 		}
 		String refusal = log.notReplayable();
 		if (refusal != null) {
-			throw lost(journal,
-					new TransactionRolledBackException(
-							rolledBack.getMessage() + "; it was not replayed, because " + refusal,
-							rolledBack.getSQLState(), rolledBack.getCause()));
+			throw reported(reporter,
+					lost(journal,
+							new TransactionRolledBackException(
+									rolledBack.getMessage() + "; it was not replayed, because " + refusal,
+									rolledBack.getSQLState(), rolledBack.getCause())));
 		}
 		List<TransactionLog.Entry> entries = log.takeForReplay();
 		log.replaying(true);
@@ -64,12 +67,28 @@ final class TransactionReplay {
 			if (!(ex instanceof Differed)) {
 				differed.addSuppressed(ex);
 			}
-			throw lost(journal, differed);
+			throw reported(reporter, lost(journal, differed));
 		}
 		finally {
 			log.replaying(false);
 		}
+		reporter.report(HaEvent.Kind.REPLAYED, null);
 		return issueAgain(connection, call);
+	}
+
+	private static TransactionRolledBackException reported(Reporter reporter, TransactionRolledBackException error) {
+		reporter.report(HaEvent.Kind.REPLAY_ROLLED_BACK, error);
+		return error;
+	}
+
+	/**
+	 * Tells the listeners of the connection how a replay ended.
+	 */
+	@FunctionalInterface
+	interface Reporter {
+
+		void report(HaEvent.Kind kind, Throwable cause);
+
 	}
 
 	private static void replay(TransactionLog log, List<TransactionLog.Entry> entries) throws SQLException {

@@ -12,7 +12,11 @@ import javax.sql.DataSource;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.hacover.core.HaConnections;
+import io.hacover.actuate.HaMetrics;
 import io.hacover.core.HaEvent;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.hacover.jdbc.CommitOutcomeUnknownException;
 import io.hacover.jdbc.HaDataSource;
 import io.hacover.jdbc.TransactionRolledBackException;
@@ -102,6 +106,46 @@ class CommitOutcomeEndToEndTests {
 				runner.withPropertyValues("ha.jdbc.enabled=false").withUserConfiguration(HaOverPoolConfiguration.class);
 			default -> throw new IllegalArgumentException(pool);
 		};
+	}
+
+	@ParameterizedTest(name = "{0}")
+	@ValueSource(strings = { "hikari", "hikari, auto-commit off", "plain", "HaDataSource over hikari" })
+	@DisplayName("J7: a backend killed between two writes of a @Transactional method: the transaction is replayed, "
+			+ "the method returns normally at its first attempt, both rows are stored once, and one replay is "
+			+ "counted (ha.jdbc.replays) and told (REPLAYED)")
+	void backendKilledMidTransactionIsReplayed(String pool) {
+		runner(pool).withConfiguration(AutoConfigurations.of(HaMetricsAutoConfiguration.class))
+			.withBean(SimpleMeterRegistry.class)
+			.run((context) -> {
+				assertPool(context, pool);
+				MeterRegistry registry = context.getBean(MeterRegistry.class);
+				context.getBean(HaMetrics.class).bindTo(registry);
+				List<HaEvent> replays = new CopyOnWriteArrayList<>();
+				context.getBean(HaConnections.class).addListener((event) -> {
+					if (event.kind() == HaEvent.Kind.REPLAYED || event.kind() == HaEvent.Kind.REPLAY_ROLLED_BACK) {
+						replays.add(event);
+					}
+				});
+				Payments payments = context.getBean(Payments.class);
+				payments.payTwiceKillingOthers(5);
+				assertThat(payments.attempts()).isOne();
+				assertThat(payments.failures()).isEmpty();
+				assertThat(stored(5)).isOne();
+				assertThat(stored(1005)).isOne();
+				assertThat(replays).singleElement()
+					.satisfies((event) -> assertThat(event.kind()).isEqualTo(HaEvent.Kind.REPLAYED));
+				if (pool.startsWith("hikari")) {
+					// Under the pool, HA connections live as long as the pool's: their
+					// meters
+					// stay (those of a connection are removed when it closes).
+					assertThat(registry.get("ha.jdbc.replays")
+						.tag("outcome", "replayed")
+						.counters()
+						.stream()
+						.mapToDouble(Counter::count)
+						.sum()).isEqualTo(1.0);
+				}
+			});
 	}
 
 	@ParameterizedTest(name = "{0}")
@@ -285,6 +329,18 @@ class CommitOutcomeEndToEndTests {
 		}
 
 		@Retryable(includes = TransactionRolledBackException.class, maxRetries = 3, delay = 50)
+		public void payTwiceKillingOthers(int id) {
+			this.attempts.incrementAndGet();
+			try {
+				this.store.insertTwoKillingOthers(id);
+			}
+			catch (RuntimeException ex) {
+				this.failures.add(ex);
+				throw ex;
+			}
+		}
+
+		@Retryable(includes = TransactionRolledBackException.class, maxRetries = 3, delay = 50)
 		public void payTwice(int id) {
 			boolean first = this.attempts.incrementAndGet() == 1;
 			try {
@@ -320,6 +376,24 @@ class CommitOutcomeEndToEndTests {
 		@Transactional
 		public void insert(int id) {
 			this.jdbc.update("insert into payments values (?)", id);
+		}
+
+		/**
+		 * Two writes, with every backend of the application killed between them from
+		 * outside, so that the transaction reads nothing that a replay would find
+		 * changed.
+		 */
+		@Transactional
+		public void insertTwoKillingOthers(int id) {
+			this.jdbc.update("insert into payments values (?)", id);
+			try {
+				server.execute("select pg_terminate_backend(pid) from pg_stat_activity where pid <> "
+						+ "pg_backend_pid() and backend_type = 'client backend'");
+			}
+			catch (SQLException ex) {
+				throw new IllegalStateException(ex);
+			}
+			this.jdbc.update("insert into payments values (?)", id + 1000);
 		}
 
 		@Transactional
