@@ -57,8 +57,11 @@ final class TransactionOracle {
 				row.next();
 				Incarnation now = new Incarnation(row.getString(1), row.getString(2), row.getString(3));
 				if (!now.equals(server.incarnation())) {
-					return "the server restarted or failed over since the transaction ran (" + server.incarnation()
-							+ ", now " + now + "), so a transaction id may have been reused (J5)";
+					String unknown = "the server restarted or failed over since the transaction ran ("
+							+ server.incarnation() + ", now " + now
+							+ "), so a transaction id may have been reused (J5)";
+					return now.sameHistory(server.incarnation()) && neverDurable(asking, server, id) ? "aborted"
+							: unknown;
 				}
 			}
 		}
@@ -94,10 +97,41 @@ final class TransactionOracle {
 	}
 
 	/**
+	 * Returns whether the transaction id lies beyond every id the restarted server knows
+	 * (PostgreSQL: "transaction ID is in the future", SQLState {@code 22023}): its
+	 * assignment never reached the write-ahead log before the restart, so the transaction
+	 * cannot have been committed, and no other transaction has taken its id yet. The one
+	 * proof that holds across a restart of the same cluster on the same timeline (J5).
+	 */
+	private static boolean neverDurable(Connection asking, Server server, String id) throws SQLException {
+		try (PreparedStatement statement = asking.prepareStatement("select " + server.functions().status("?"))) {
+			statement.setQueryTimeout(TIMEOUT_SECONDS);
+			statement.setString(1, id);
+			statement.executeQuery().close();
+			return false;
+		}
+		catch (SQLException ex) {
+			if ("22023".equals(ex.getSQLState())) {
+				return true;
+			}
+			throw ex;
+		}
+	}
+
+	/**
 	 * Who the server is: the same answer from another incarnation or timeline is no proof
 	 * (J5).
 	 */
 	record Incarnation(String systemIdentifier, String startedAt, String timeline) {
+
+		/**
+		 * Returns whether the other is the same cluster on the same timeline, restarted
+		 * or not.
+		 */
+		boolean sameHistory(Incarnation other) {
+			return Objects.equals(this.systemIdentifier, other.systemIdentifier)
+					&& Objects.equals(this.timeline, other.timeline);
+		}
 
 		@Override
 		public String toString() {
