@@ -81,6 +81,12 @@ final class JdbcSession implements InvocationHandler {
 			if (name.equals("commitOutcome")) {
 				return this.commits;
 			}
+			if (name.equals("resume")) {
+				if (!this.physical.isValid(VALIDATION_TIMEOUT_SECONDS)) {
+					throw new SQLException("the connection failed", "08006");
+				}
+				return null;
+			}
 			if (arguments[0] instanceof StatementHost.MetaDataCall call) {
 				return invokeOn(this.physical.getMetaData(), call.operation(), call.arguments());
 			}

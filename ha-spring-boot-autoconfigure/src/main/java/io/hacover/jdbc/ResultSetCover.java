@@ -9,31 +9,40 @@ import java.sql.ResultSet;
 /**
  * A result set of an HA statement: the physical result set, except that
  * {@code getStatement()} gives the HA statement, never the physical one behind it. Rows
- * the driver already fetched stay readable after the connection fails; a result set is
- * not re-run after a recovery, as the JDBC contract closes it with its connection.
+ * the driver already fetched stay readable after the connection fails. Inside a
+ * transaction, its reads are logged (J7); when a read fails stale (the driver fetching
+ * more rows from a dead connection), the HA connection is recovered and the transaction
+ * replayed, and the result set goes on from the replayed one, at the same row. Outside a
+ * transaction it is not re-run, as the JDBC contract closes it with its connection.
  */
 final class ResultSetCover implements InvocationHandler {
 
-	private final ResultSet resultSet;
+	private static final JdbcStaleClassifier CLASSIFIER = JdbcStaleClassifier.create();
+
+	private ResultSet resultSet;
 
 	private final Object statement;
 
+	private final Object connection;
+
 	private TransactionLog.Entry entry;
 
-	private ResultSetCover(ResultSet resultSet, Object statement) {
+	private ResultSetCover(ResultSet resultSet, Object statement, Object connection) {
 		this.resultSet = resultSet;
 		this.statement = statement;
+		this.connection = connection;
 	}
 
 	/**
 	 * Wraps a physical result set.
 	 * @param resultSet the physical result set
 	 * @param statement the HA statement it came from
+	 * @param connection the HA connection, recovered when a read fails stale
 	 * @return the result set
 	 */
-	static ResultSet create(ResultSet resultSet, Object statement) {
+	static ResultSet create(ResultSet resultSet, Object statement, Object connection) {
 		return (ResultSet) Proxy.newProxyInstance(ResultSetCover.class.getClassLoader(),
-				new Class<?>[] { ResultSet.class }, new ResultSetCover(resultSet, statement));
+				new Class<?>[] { ResultSet.class }, new ResultSetCover(resultSet, statement, connection));
 	}
 
 	/**
@@ -43,7 +52,23 @@ final class ResultSetCover implements InvocationHandler {
 	 * @param entry the entry of the operation that made it
 	 */
 	static void log(ResultSet resultSet, TransactionLog.Entry entry) {
-		((ResultSetCover) Proxy.getInvocationHandler(resultSet)).entry = entry;
+		ResultSetCover cover = (ResultSetCover) Proxy.getInvocationHandler(resultSet);
+		cover.entry = entry;
+		entry.resultSet(cover);
+	}
+
+	/**
+	 * Goes on from the result set of a replay, which has made the same reads (J7): the
+	 * application's result set reads on from it, at the same row, and logs into its
+	 * entry.
+	 * @param replayed the result set the replay made
+	 * @param entry the entry the replay logged
+	 */
+	void continueFrom(ResultSet replayed, TransactionLog.Entry entry) {
+		ResultSetCover cover = (ResultSetCover) Proxy.getInvocationHandler(replayed);
+		this.resultSet = cover.resultSet;
+		this.entry = entry;
+		entry.resultSet(this);
 	}
 
 	@Override
@@ -64,7 +89,23 @@ final class ResultSetCover implements InvocationHandler {
 			value = method.invoke(this.resultSet, args);
 		}
 		catch (InvocationTargetException ex) {
-			throw ex.getCause();
+			Throwable failure = ex.getCause();
+			if (this.entry == null || !CLASSIFIER.isStale(failure)) {
+				throw failure;
+			}
+			// J7: recovered and replayed, then the read again, on the replayed result
+			// set.
+			ResultSet failed = this.resultSet;
+			((StatementHost) this.connection).resume();
+			if (this.resultSet == failed) {
+				throw failure;
+			}
+			try {
+				value = method.invoke(this.resultSet, args);
+			}
+			catch (InvocationTargetException again) {
+				throw again.getCause();
+			}
 		}
 		TransactionLog.Entry logged = this.entry;
 		if (logged != null) {

@@ -151,7 +151,8 @@ final class StatementCover implements InvocationHandler {
 			}
 		}
 		remember(method, args);
-		return (result instanceof ResultSet resultSet) ? ResultSetCover.create(resultSet, this.proxy) : result;
+		return (result instanceof ResultSet resultSet) ? ResultSetCover.create(resultSet, this.proxy, this.connection)
+				: result;
 	}
 
 	/**

@@ -32,6 +32,14 @@ interface StatementHost {
 	Object metaData(MetaDataCall call) throws SQLException;
 
 	/**
+	 * Checks that this session's physical connection still works, and fails stale if it
+	 * does not, so that the engine recovers the HA connection and replays its transaction
+	 * (J7): for a result set whose read failed stale.
+	 * @throws SQLException a stale error when the connection failed
+	 */
+	void resume() throws SQLException;
+
+	/**
 	 * Returns whether this session's physical connection is inside a transaction, as the
 	 * server last reported it (J1); readable after the connection failed.
 	 * @return the status

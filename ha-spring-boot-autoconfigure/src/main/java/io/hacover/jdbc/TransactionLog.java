@@ -204,6 +204,8 @@ final class TransactionLog {
 
 		private final int generation = TransactionLog.this.generation;
 
+		private ResultSetCover resultSet;
+
 		private Entry(StatementCover statement, Method operation, Object[] arguments,
 				List<SessionJournal.Call> parameters, Object result) {
 			this.statement = statement;
@@ -276,6 +278,18 @@ final class TransactionLog {
 			this.digest = 31 * this.digest
 					+ ((value instanceof byte[] data) ? Arrays.hashCode(data) : Objects.hashCode(value));
 			TransactionLog.this.read(this);
+		}
+
+		/**
+		 * Returns the application's result set of this entry.
+		 * @return the result set, or {@code null}
+		 */
+		ResultSetCover resultSet() {
+			return this.resultSet;
+		}
+
+		void resultSet(ResultSetCover resultSet) {
+			this.resultSet = resultSet;
 		}
 
 		/**

@@ -109,6 +109,10 @@ final class TransactionReplay {
 				if (again == null || again.reads() != entry.reads() || again.digest() != entry.digest()) {
 					throw new Differed(index, entry, "the values it read are not the same in the replay");
 				}
+				if (entry.resultSet() != null) {
+					// The application's result set goes on from the replayed one.
+					entry.resultSet().continueFrom(rows, again);
+				}
 			}
 		}
 		for (StatementCover statement : statements) {

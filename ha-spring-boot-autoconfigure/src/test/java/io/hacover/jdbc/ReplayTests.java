@@ -185,6 +185,34 @@ class ReplayTests {
 		assertThat(server.queryForInt("select count(*) from moves")).isZero();
 	}
 
+	@Test
+	@DisplayName("J7: a result set read 25 rows of 100 (fetched 25 at a time), a killed backend, and the next next() "
+			+ "goes on at row 26 with the same values, from the replayed transaction")
+	void openResultSetGoesOnAtItsRow() throws Exception {
+		server.execute("insert into moves (account, amount) select 1, g from generate_series(1, 100) g");
+		try (Connection connection = this.dataSource.getConnection()) {
+			int pid = server.backendPid(connection);
+			connection.setAutoCommit(false);
+			try (PreparedStatement select = connection.prepareStatement("select amount from moves order by id")) {
+				select.setFetchSize(25);
+				try (ResultSet rows = select.executeQuery()) {
+					for (int row = 1; row <= 25; row++) {
+						assertThat(rows.next()).isTrue();
+						assertThat(rows.getInt(1)).isEqualTo(row);
+					}
+					server.terminate(pid);
+					for (int row = 26; row <= 100; row++) {
+						assertThat(rows.next()).as("row %d", row).isTrue();
+						assertThat(rows.getInt(1)).isEqualTo(row);
+					}
+					assertThat(rows.next()).isFalse();
+				}
+			}
+			connection.commit();
+		}
+		assertThat(server.queryForInt("select count(*) from moves")).isEqualTo(100);
+	}
+
 	private static int balance(Connection connection, int account) throws SQLException {
 		try (PreparedStatement select = connection.prepareStatement("select balance from accounts where id = ?")) {
 			select.setInt(1, account);

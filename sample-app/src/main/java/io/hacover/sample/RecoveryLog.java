@@ -100,6 +100,8 @@ final class RecoveryLog implements HaListener {
 			case SUSPENDED -> "recovery suspended";
 			case ENABLED -> "recovery enabled";
 			case CLOSED -> "closed";
+			case REPLAYED -> "transaction replayed on the recovered connection";
+			case REPLAY_ROLLED_BACK -> "transaction rolled back, not replayed (" + describe(event) + ")";
 			case ATTEMPT_FAILED, RETRANSMITTED -> null;
 		};
 	}
