@@ -211,8 +211,7 @@ final class StatementCover implements InvocationHandler {
 	 * @throws SQLException what it threw
 	 */
 	Object replay(TransactionLog.Entry entry) throws SQLException {
-		return ((StatementHost) this.connection)
-			.run(new StatementHost.StatementCall(this, entry.operation(), entry.arguments(), entry.parameters()));
+		return ((StatementHost) this.connection).run(entry.call());
 	}
 
 	/**

@@ -78,7 +78,8 @@ final class TransactionLog {
 	 */
 	Entry add(StatementCover statement, Method operation, Object[] arguments, List<SessionJournal.Call> parameters,
 			Object result) {
-		Entry entry = new Entry(statement, operation, arguments, parameters, summary(result));
+		Entry entry = new Entry(new StatementHost.StatementCall(statement, operation, arguments.clone(), parameters),
+				summary(result));
 		if (this.notReplayable != null) {
 			return entry;
 		}
@@ -188,13 +189,7 @@ final class TransactionLog {
 	 */
 	final class Entry {
 
-		private final StatementCover statement;
-
-		private final Method operation;
-
-		private final Object[] arguments;
-
-		private final List<SessionJournal.Call> parameters;
+		private final StatementHost.StatementCall call;
 
 		private final Object result;
 
@@ -206,29 +201,17 @@ final class TransactionLog {
 
 		private ResultSetCover resultSet;
 
-		private Entry(StatementCover statement, Method operation, Object[] arguments,
-				List<SessionJournal.Call> parameters, Object result) {
-			this.statement = statement;
-			this.operation = operation;
-			this.arguments = arguments.clone();
-			this.parameters = parameters;
+		private Entry(StatementHost.StatementCall call, Object result) {
+			this.call = call;
 			this.result = result;
 		}
 
-		StatementCover statement() {
-			return this.statement;
-		}
-
-		Method operation() {
-			return this.operation;
-		}
-
-		Object[] arguments() {
-			return this.arguments;
-		}
-
-		List<SessionJournal.Call> parameters() {
-			return this.parameters;
+		/**
+		 * Returns the operation as it ran: its statement, arguments and parameters.
+		 * @return the call, to run again
+		 */
+		StatementHost.StatementCall call() {
+			return this.call;
 		}
 
 		Object result() {
@@ -314,8 +297,8 @@ final class TransactionLog {
 		 * @return the SQL, or the operation's name
 		 */
 		String describe() {
-			String sql = this.statement.sqlOf(this.operation, this.arguments);
-			return this.operation.getName() + ((sql != null) ? " '" + sql + "'" : "");
+			String sql = this.call.statement().sqlOf(this.call.operation(), this.call.arguments());
+			return this.call.operation().getName() + ((sql != null) ? " '" + sql + "'" : "");
 		}
 
 	}

@@ -95,8 +95,8 @@ final class TransactionReplay {
 		Set<StatementCover> statements = new LinkedHashSet<>();
 		for (int index = 0; index < entries.size(); index++) {
 			TransactionLog.Entry entry = entries.get(index);
-			statements.add(entry.statement());
-			Object result = entry.statement().replay(entry);
+			statements.add(entry.call().statement());
+			Object result = entry.call().statement().replay(entry);
 			if (!TransactionLog.same(entry.result(), result)) {
 				throw new Differed(index, entry,
 						"it returned " + show(entry.result()) + " before and " + show(result) + " in the replay");
