@@ -60,8 +60,17 @@ final class TransactionOracle {
 					String unknown = "the server restarted or failed over since the transaction ran ("
 							+ server.incarnation() + ", now " + now
 							+ "), so a transaction id may have been reused (J5)";
-					return now.sameHistory(server.incarnation()) && neverDurable(asking, server, id) ? "aborted"
-							: unknown;
+					if (!now.sameHistory(server.incarnation())) {
+						return unknown;
+					}
+					if (neverDurable(asking, server, id)) {
+						return "aborted";
+					}
+					if (!assignedBeforeCleanShutdown(asking, id)) {
+						return unknown;
+					}
+					// A clean restart: the id cannot have been given out again.
+
 				}
 			}
 		}
@@ -115,6 +124,28 @@ final class TransactionOracle {
 				return true;
 			}
 			throw ex;
+		}
+	}
+
+	/**
+	 * Returns whether the id was given out before the server's last checkpoint, and that
+	 * checkpoint was taken before this incarnation started: a clean shutdown's
+	 * checkpoint, so that every id this incarnation gives out lies beyond it, and the
+	 * status of an id below it is the old incarnation's own (J5). The checkpoint's time
+	 * has whole seconds only, so it must lie in an earlier second than the start. After a
+	 * crash the last checkpoint is taken after the start (the end of crash recovery), and
+	 * this proves nothing.
+	 */
+	private static boolean assignedBeforeCleanShutdown(Connection asking, String id) throws SQLException {
+		try (Statement statement = asking.createStatement()) {
+			statement.setQueryTimeout(TIMEOUT_SECONDS);
+			try (ResultSet row = statement.executeQuery("select next_xid, "
+					+ "checkpoint_time < date_trunc('second', pg_postmaster_start_time()) from pg_control_checkpoint()")) {
+				row.next();
+				String[] next = row.getString(1).split(":");
+				long bound = (Long.parseLong(next[0]) << 32) + Long.parseLong(next[1]);
+				return row.getBoolean(2) && Long.parseLong(id) < bound;
+			}
 		}
 	}
 

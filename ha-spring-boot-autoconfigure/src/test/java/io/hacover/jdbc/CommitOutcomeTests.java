@@ -154,8 +154,8 @@ class CommitOutcomeTests {
 	}
 
 	@Test
-	@DisplayName("J5, J10: a COMMIT whose reply was lost, durable, with the server crashed and restarted before the "
-			+ "outcome could be asked, is unknown: 08007, never a guess from a transaction id")
+	@DisplayName("J5, J10: a COMMIT whose reply was lost, durable, with the server crashed, restarted and "
+			+ "checkpointed before the outcome could be asked, is unknown: 08007, never a guess from a transaction id")
 	void commitAcrossACrashIsUnknown() throws Exception {
 		this.connections.addListener((event) -> {
 			if (event.kind() == HaEvent.Kind.RECOVERY_STARTED) {
@@ -166,9 +166,12 @@ class CommitOutcomeTests {
 				server.crash();
 				try {
 					server.restart();
+					// A checkpoint of the new incarnation: nothing bounds the ids of the
+					// old one.
+					server.execute("checkpoint");
 				}
-				catch (java.io.IOException ex) {
-					throw new java.io.UncheckedIOException(ex);
+				catch (java.io.IOException | SQLException ex) {
+					throw new IllegalStateException(ex);
 				}
 			}
 		});
@@ -181,6 +184,38 @@ class CommitOutcomeTests {
 			assertThat(thrown).isInstanceOfSatisfying(SQLTransientConnectionException.class,
 					(error) -> assertThat(error.getSQLState()).isEqualTo("08007"));
 			assertThat(thrown).hasMessageContaining("restarted");
+		}
+		assertThat(stored()).isOne();
+	}
+
+	@Test
+	@DisplayName("J5, J10: a COMMIT whose reply was lost, durable, with the server stopped cleanly and restarted "
+			+ "before the outcome could be asked: its last checkpoint bounds the ids of the old incarnation, so the "
+			+ "answer holds, and the commit returns normally")
+	void commitAcrossACleanRestartIsKnown() throws Exception {
+		this.connections.addListener((event) -> {
+			if (event.kind() == HaEvent.Kind.RECOVERY_STARTED) {
+				// The commit is durable before the stop.
+				await().atMost(java.time.Duration.ofSeconds(10))
+					.until(() -> server.queryForInt("select count(*) from payments where id = 1") == 1);
+				server.stop();
+				// A checkpoint's time has whole seconds: start in a later one.
+				long stopped = java.time.Instant.now().getEpochSecond();
+				await().until(() -> java.time.Instant.now().getEpochSecond() > stopped);
+				try {
+					server.restart();
+				}
+				catch (java.io.IOException ex) {
+					throw new java.io.UncheckedIOException(ex);
+				}
+			}
+		});
+		try (Connection connection = this.dataSource.getConnection()) {
+			connection.setAutoCommit(false);
+			insert(connection, 1, "across a clean restart");
+			StatementRelay.Cut cut = this.relay.arm("COMMIT", CutPoint.AFTER_SERVER_RECEIVES);
+			connection.commit();
+			assertThat(cut.fired()).isTrue();
 		}
 		assertThat(stored()).isOne();
 	}
