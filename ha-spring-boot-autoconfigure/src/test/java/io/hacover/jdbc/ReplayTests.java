@@ -1,10 +1,12 @@
 package io.hacover.jdbc;
 
+import java.sql.CallableStatement;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.sql.Types;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
@@ -167,6 +169,25 @@ class ReplayTests {
 			}
 			server.terminate(pid);
 			nextMoveIsRolledBack(connection, "unwrapped");
+		}
+		assertThat(server.queryForInt("select count(*) from moves")).isZero();
+	}
+
+	@Test
+	@DisplayName("J7: a transaction that read an OUT parameter of a callable statement is not replayed, and says why")
+	void outParameterMakesATransactionNotReplayable() throws Exception {
+		try (Connection connection = this.dataSource.getConnection()) {
+			int pid = server.backendPid(connection);
+			connection.setAutoCommit(false);
+			move(connection, 1, -1);
+			try (CallableStatement call = connection.prepareCall("{? = call upper(?)}")) {
+				call.registerOutParameter(1, Types.VARCHAR);
+				call.setString(2, "replay");
+				call.execute();
+				assertThat(call.getString(1)).isEqualTo("REPLAY");
+			}
+			server.terminate(pid);
+			nextMoveIsRolledBack(connection, "OUT parameter");
 		}
 		assertThat(server.queryForInt("select count(*) from moves")).isZero();
 	}
