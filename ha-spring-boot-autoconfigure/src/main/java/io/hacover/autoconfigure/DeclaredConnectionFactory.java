@@ -68,11 +68,9 @@ final class DeclaredConnectionFactory {
 			case HTTP -> channels(declared).open(name, declared.getUri(), customizer(name, connectionSettings));
 			case SOCKET -> this.sockets.connect(name, endpoints(name, declared),
 					socketOptions(name, declared, connectionSettings));
-			case JDBC -> PropertiesHaAwareSupport.replay(
-					HaDataSource.of(this.support.connections(), name, declared.getUrl(), declared.getUsername(),
-							declared.getPassword(),
-							this.support.settings(name, new RetransmitPolicy[] { RetransmitPolicy.SAFE })),
-					this.support.properties().getJdbc().getReplay());
+			case JDBC -> this.support.withReplay(HaDataSource.of(this.support.connections(), name, declared.getUrl(),
+					declared.getUsername(), declared.getPassword(),
+					this.support.settings(name, new RetransmitPolicy[] { RetransmitPolicy.SAFE })));
 		};
 	}
 

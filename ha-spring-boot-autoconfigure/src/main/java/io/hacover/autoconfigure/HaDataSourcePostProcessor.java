@@ -47,11 +47,8 @@ final class HaDataSourcePostProcessor implements BeanPostProcessor, BeanFactoryA
 		if (bean instanceof DataSource dataSource && !(bean instanceof HaDataSource)) {
 			PropertiesHaAwareSupport support = this.beanFactory.getBean(PropertiesHaAwareSupport.class);
 			if (support.properties().getJdbc().isEnabled()) {
-				UnaryOperator<DataSource> wrap = (
-						physical) -> PropertiesHaAwareSupport.replay(
-								new HaDataSource(support.connections(), physical, beanName,
-										support.settings(beanName, JDBC_DEFAULT)),
-								support.properties().getJdbc().getReplay());
+				UnaryOperator<DataSource> wrap = (physical) -> support.withReplay(new HaDataSource(
+						support.connections(), physical, beanName, support.settings(beanName, JDBC_DEFAULT)));
 				return (HIKARI_PRESENT && HikariPhysicalConnections.wrap(bean, wrap)) ? bean : wrap.apply(dataSource);
 			}
 		}

@@ -94,10 +94,10 @@ final class PropertiesHaAwareSupport implements HaAwareSupport {
 	 * Sets how an HA data source replays interrupted transactions, from
 	 * {@code ha.jdbc.replay} (J7).
 	 * @param dataSource the data source
-	 * @param replay the properties
 	 * @return the data source
 	 */
-	static HaDataSource replay(HaDataSource dataSource, HaProperties.Jdbc.Replay replay) {
+	HaDataSource withReplay(HaDataSource dataSource) {
+		HaProperties.Jdbc.Replay replay = this.properties.getJdbc().getReplay();
 		return dataSource.replay(replay.getMode() == HaProperties.Jdbc.ReplayMode.VERIFIED, replay.getMaxStatements(),
 				replay.getMaxBytes().toBytes());
 	}

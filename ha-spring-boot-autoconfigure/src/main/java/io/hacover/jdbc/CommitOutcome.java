@@ -5,6 +5,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.Arrays;
 
 import javax.sql.DataSource;
 
@@ -128,8 +129,7 @@ final class CommitOutcome {
 	}
 
 	private Ticket takeId() throws SQLException {
-		Server known = this.server;
-		if (this.takeId == null || known == null) {
+		if (this.takeId == null) {
 			Functions functions = Functions.of(this.physical);
 			if (functions == null) {
 				this.unsupported = true;
@@ -142,7 +142,7 @@ final class CommitOutcome {
 		}
 		try (ResultSet row = this.takeId.executeQuery()) {
 			row.next();
-			return Ticket.of(row.getString(1), known);
+			return Ticket.of(row.getString(1), this.server);
 		}
 	}
 
@@ -230,7 +230,7 @@ final class CommitOutcome {
 	 */
 	private record Ticket(Kind kind, String id, Server server) {
 
-		private static final Ticket[] WITHOUT_ID = java.util.Arrays.stream(Kind.values())
+		private static final Ticket[] WITHOUT_ID = Arrays.stream(Kind.values())
 			.map((kind) -> new Ticket(kind, null, null))
 			.toArray(Ticket[]::new);
 

@@ -104,15 +104,15 @@ final class JdbcOutcomes {
 		StatementHost failed = (StatementHost) call.resource();
 		Throwable stale = unknown.getCause();
 		String name = unknown.getConnection();
-		boolean statement = call.is(StatementHost.class, "run");
-		String operation = statement ? call.argument(0, StatementHost.StatementCall.class).operation().getName()
-				: call.operation();
-		if (statement ? call.argument(0, StatementHost.StatementCall.class).commits()
-				: call.method().getDeclaringClass() == Connection.class && operation.equals("commit")) {
+		StatementHost.StatementCall statement = call.is(StatementHost.class, "run")
+				? call.argument(0, StatementHost.StatementCall.class) : null;
+		String operation = (statement != null) ? statement.operation().getName() : call.operation();
+		boolean commit = (statement != null) ? statement.commits()
+				: call.method().getDeclaringClass() == Connection.class && operation.equals("commit");
+		if (commit) {
 			try {
 				failed.commitOutcome().resolve(this.target, stale, name);
-				return statement ? StatementHost.StatementCall
-					.noResult(call.argument(0, StatementHost.StatementCall.class).operation()) : null;
+				return (statement != null) ? StatementHost.StatementCall.noResult(statement.operation()) : null;
 			}
 			catch (TransactionRolledBackException rolledBack) {
 				// Rolled back, or never sent: replayed, then committed (J7).

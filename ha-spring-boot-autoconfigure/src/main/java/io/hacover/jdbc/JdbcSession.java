@@ -133,11 +133,12 @@ final class JdbcSession implements InvocationHandler {
 		if (name.equals("getMetaData")) {
 			return MetaDataCover.create(this.haConnection.get());
 		}
-		if (name.equals("commit")) {
+		boolean commit = name.equals("commit");
+		if (commit) {
 			this.commits.beforeCommit(this.physical.isReadOnly());
 		}
 		Object result = invokeOn(this.physical, method, arguments);
-		if (name.equals("commit")) {
+		if (commit) {
 			this.commits.afterCommit();
 		}
 		this.journal.record(method, arguments);

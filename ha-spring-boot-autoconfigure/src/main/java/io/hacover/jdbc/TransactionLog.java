@@ -136,7 +136,7 @@ final class TransactionLog {
 		this.replaying = replaying;
 	}
 
-	private void read(Entry entry) {
+	private void countRead() {
 		if (this.notReplayable == null) {
 			this.bytes += READ_BYTES;
 			checkBounds();
@@ -260,7 +260,7 @@ final class TransactionLog {
 			this.digest = 31 * this.digest + method.getName().hashCode();
 			this.digest = 31 * this.digest
 					+ ((value instanceof byte[] data) ? Arrays.hashCode(data) : Objects.hashCode(value));
-			TransactionLog.this.read(this);
+			TransactionLog.this.countRead();
 		}
 
 		/**
