@@ -10,9 +10,17 @@ import java.util.Objects;
 
 /**
  * What the JDBC cover asks PostgreSQL about a transaction (J4, J5): who the server is
- * (its cluster's {@code system_identifier}, the postmaster's start time and the
- * timeline), a transaction's id, what became of it, and ending the backend that still
- * runs it. Every question has a timeout.
+ * (its cluster's {@code system_identifier}, the postmaster's start time, the timeline and
+ * the last reset of its statistics), a transaction's id, what became of it, and ending
+ * the backend that still runs it. Every question has a timeout.
+ * <p>
+ * Why the statistics: PostgreSQL gives out again, after a crash recovery, the ids whose
+ * transactions never reached the write-ahead log, and resets its statistics at every
+ * crash recovery, also when it recovers in place after a backend was killed (the
+ * postmaster keeps running, and its start time stays). A clean restart keeps them. So an
+ * unchanged reset time proves that no crash recovery came between the transaction and the
+ * question, however many clean restarts did, and that the id is still the transaction's
+ * own. An administrator's reset of the statistics only makes the cover more careful.
  */
 final class TransactionOracle {
 
@@ -22,7 +30,8 @@ final class TransactionOracle {
 
 	private static final String IDENTITY = "(select system_identifier from pg_control_system())::text, "
 			+ "pg_postmaster_start_time()::text, case when pg_is_in_recovery() then null "
-			+ "else substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8) end";
+			+ "else substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8) end, "
+			+ "(select stats_reset from pg_stat_bgwriter)::text";
 
 	private TransactionOracle() {
 	}
@@ -40,8 +49,10 @@ final class TransactionOracle {
 				ResultSet row = statement
 					.executeQuery("select " + functions.currentId() + "::text, pg_backend_pid(), " + IDENTITY)) {
 			row.next();
-			return new Described(new Server(functions, row.getInt(2),
-					new Incarnation(row.getString(3), row.getString(4), row.getString(5))), row.getString(1));
+			return new Described(
+					new Server(functions, row.getInt(2),
+							new Incarnation(row.getString(3), row.getString(4), row.getString(5), row.getString(6))),
+					row.getString(1));
 		}
 	}
 
@@ -50,29 +61,24 @@ final class TransactionOracle {
 	 * that cannot be said.
 	 */
 	static String ask(Connection asking, Server server, String id) throws SQLException {
+		Incarnation then = server.incarnation();
+		Incarnation now;
 		// Asked first: on another incarnation the id may not even exist yet (J5).
 		try (Statement statement = asking.createStatement()) {
 			statement.setQueryTimeout(TIMEOUT_SECONDS);
 			try (ResultSet row = statement.executeQuery("select " + IDENTITY)) {
 				row.next();
-				Incarnation now = new Incarnation(row.getString(1), row.getString(2), row.getString(3));
-				if (!now.equals(server.incarnation())) {
-					String unknown = "the server restarted or failed over since the transaction ran ("
-							+ server.incarnation() + ", now " + now
-							+ "), so a transaction id may have been reused (J5)";
-					if (!now.sameHistory(server.incarnation())) {
-						return unknown;
-					}
-					if (neverDurable(asking, server, id)) {
-						return "aborted";
-					}
-					if (!assignedBeforeCleanShutdown(asking, id)) {
-						return unknown;
-					}
-					// A clean restart: the id cannot have been given out again.
-
-				}
+				now = new Incarnation(row.getString(1), row.getString(2), row.getString(3), row.getString(4));
 			}
+		}
+		boolean restarted = !now.equals(then);
+		String unknown = "the server restarted or failed over since the transaction ran (" + then + ", now " + now
+				+ "), so a transaction id may have been given out again (J5)";
+		if (restarted && (!now.sameHistory(then))) {
+			return unknown;
+		}
+		if (restarted && neverDurable(asking, server, id)) {
+			return "aborted";
 		}
 		for (int round = 0;; round++) {
 			String status;
@@ -88,7 +94,15 @@ final class TransactionOracle {
 			if (status == null) {
 				return "the server no longer knows transaction " + id;
 			}
+			if (status.equals("committed")) {
+				// Committed by this transaction, unless a crash recovery gave the id out
+				// again.
+				return (!restarted || now.noCrashRecoverySince(then)) ? status : unknown;
+			}
 			if (!status.equals("in progress")) {
+				// Not committed is the transaction's own answer even after a crash
+				// recovery: had the id been given out again, the transaction never
+				// reached the log, so it cannot have committed either.
 				return status;
 			}
 			if (round > 0) {
@@ -109,8 +123,7 @@ final class TransactionOracle {
 	 * Returns whether the transaction id lies beyond every id the restarted server knows
 	 * (PostgreSQL: "transaction ID is in the future", SQLState {@code 22023}): its
 	 * assignment never reached the write-ahead log before the restart, so the transaction
-	 * cannot have been committed, and no other transaction has taken its id yet. The one
-	 * proof that holds across a restart of the same cluster on the same timeline (J5).
+	 * cannot have been committed, and no other transaction has taken its id yet (J5).
 	 */
 	private static boolean neverDurable(Connection asking, Server server, String id) throws SQLException {
 		try (PreparedStatement statement = asking.prepareStatement("select " + server.functions().status("?"))) {
@@ -128,32 +141,15 @@ final class TransactionOracle {
 	}
 
 	/**
-	 * Returns whether the id was given out before the server's last checkpoint, and that
-	 * checkpoint was taken before this incarnation started: a clean shutdown's
-	 * checkpoint, so that every id this incarnation gives out lies beyond it, and the
-	 * status of an id below it is the old incarnation's own (J5). The checkpoint's time
-	 * has whole seconds only, so it must lie in an earlier second than the start. After a
-	 * crash the last checkpoint is taken after the start (the end of crash recovery), and
-	 * this proves nothing.
-	 */
-	private static boolean assignedBeforeCleanShutdown(Connection asking, String id) throws SQLException {
-		try (Statement statement = asking.createStatement()) {
-			statement.setQueryTimeout(TIMEOUT_SECONDS);
-			try (ResultSet row = statement.executeQuery("select next_xid, "
-					+ "checkpoint_time < date_trunc('second', pg_postmaster_start_time()) from pg_control_checkpoint()")) {
-				row.next();
-				String[] next = row.getString(1).split(":");
-				long bound = (Long.parseLong(next[0]) << 32) + Long.parseLong(next[1]);
-				return row.getBoolean(2) && Long.parseLong(id) < bound;
-			}
-		}
-	}
-
-	/**
 	 * Who the server is: the same answer from another incarnation or timeline is no proof
 	 * (J5).
+	 *
+	 * @param systemIdentifier the cluster's {@code system_identifier}
+	 * @param startedAt the postmaster's start time
+	 * @param timeline the timeline, {@code null} on a standby
+	 * @param statisticsReset the last reset of the statistics: at every crash recovery
 	 */
-	record Incarnation(String systemIdentifier, String startedAt, String timeline) {
+	record Incarnation(String systemIdentifier, String startedAt, String timeline, String statisticsReset) {
 
 		/**
 		 * Returns whether the other is the same cluster on the same timeline, restarted
@@ -164,10 +160,20 @@ final class TransactionOracle {
 					&& Objects.equals(this.timeline, other.timeline);
 		}
 
+		/**
+		 * Returns whether no crash recovery came between the other and this one: the same
+		 * history, and the statistics not reset since.
+		 */
+		boolean noCrashRecoverySince(Incarnation other) {
+			return sameHistory(other) && this.statisticsReset != null
+					&& this.statisticsReset.equals(other.statisticsReset);
+		}
+
 		@Override
 		public String toString() {
 			return "system " + this.systemIdentifier + ", started " + this.startedAt + ", timeline "
-					+ Objects.requireNonNullElse(this.timeline, "none: in recovery");
+					+ Objects.requireNonNullElse(this.timeline, "none: in recovery") + ", statistics reset "
+					+ this.statisticsReset;
 		}
 
 	}

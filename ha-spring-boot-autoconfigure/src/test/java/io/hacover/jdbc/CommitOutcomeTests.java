@@ -1,5 +1,7 @@
 package io.hacover.jdbc;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -7,6 +9,7 @@ import java.sql.SQLTransientConnectionException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import io.hacover.core.ConnectionSettings;
 import io.hacover.core.HaConnections;
@@ -154,24 +157,22 @@ class CommitOutcomeTests {
 	}
 
 	@Test
-	@DisplayName("J5, J10: a COMMIT whose reply was lost, durable, with the server crashed, restarted and "
-			+ "checkpointed before the outcome could be asked, is unknown: 08007, never a guess from a transaction id")
+	@DisplayName("J5, J10: a COMMIT whose reply was lost, durable, with the server crashed and restarted before the "
+			+ "outcome could be asked, is unknown: after a crash recovery a committed id may be another "
+			+ "transaction's, so 08007, never a guess from a transaction id")
 	void commitAcrossACrashIsUnknown() throws Exception {
 		this.connections.addListener((event) -> {
 			if (event.kind() == HaEvent.Kind.RECOVERY_STARTED) {
 				// The commit is durable before the crash, so that only the restart keeps
 				// the answer from being known (J5).
-				await().atMost(java.time.Duration.ofSeconds(10))
+				await().atMost(Duration.ofSeconds(10))
 					.until(() -> server.queryForInt("select count(*) from payments where id = 1") == 1);
 				server.crash();
 				try {
 					server.restart();
-					// A checkpoint of the new incarnation: nothing bounds the ids of the
-					// old one.
-					server.execute("checkpoint");
 				}
-				catch (java.io.IOException | SQLException ex) {
-					throw new IllegalStateException(ex);
+				catch (IOException ex) {
+					throw new UncheckedIOException(ex);
 				}
 			}
 		});
@@ -190,23 +191,20 @@ class CommitOutcomeTests {
 
 	@Test
 	@DisplayName("J5, J10: a COMMIT whose reply was lost, durable, with the server stopped cleanly and restarted "
-			+ "before the outcome could be asked: its last checkpoint bounds the ids of the old incarnation, so the "
-			+ "answer holds, and the commit returns normally")
+			+ "before the outcome could be asked: no crash recovery came between (the server's statistics were "
+			+ "not reset), so no id was given out again, the answer holds, and the commit returns normally")
 	void commitAcrossACleanRestartIsKnown() throws Exception {
 		this.connections.addListener((event) -> {
 			if (event.kind() == HaEvent.Kind.RECOVERY_STARTED) {
 				// The commit is durable before the stop.
-				await().atMost(java.time.Duration.ofSeconds(10))
+				await().atMost(Duration.ofSeconds(10))
 					.until(() -> server.queryForInt("select count(*) from payments where id = 1") == 1);
 				server.stop();
-				// A checkpoint's time has whole seconds: start in a later one.
-				long stopped = java.time.Instant.now().getEpochSecond();
-				await().until(() -> java.time.Instant.now().getEpochSecond() > stopped);
 				try {
 					server.restart();
 				}
-				catch (java.io.IOException ex) {
-					throw new java.io.UncheckedIOException(ex);
+				catch (IOException ex) {
+					throw new UncheckedIOException(ex);
 				}
 			}
 		});
@@ -218,6 +216,95 @@ class CommitOutcomeTests {
 			assertThat(cut.fired()).isTrue();
 		}
 		assertThat(stored()).isOne();
+	}
+
+	@Test
+	@DisplayName("J5, J10: a transaction whose COMMIT never left, found not committed after a crash and restart, "
+			+ "is reported rolled back: an id that is not committed on the restarted server was not ours to commit, "
+			+ "reused or not")
+	void commitFoundNotCommittedAfterACrashIsRolledBack() throws Exception {
+		this.connections.addListener((event) -> {
+			if (event.kind() == HaEvent.Kind.RECOVERY_STARTED) {
+				try {
+					// Another commit writes the log out, the first insert's record
+					// included,
+					// so that the restarted server knows the id and answers for it.
+					server.execute("insert into payments values (2, 'writes the log out')");
+					server.crash();
+					server.restart();
+				}
+				catch (IOException | SQLException ex) {
+					throw new IllegalStateException(ex);
+				}
+			}
+		});
+		try (Connection connection = this.dataSource.getConnection()) {
+			connection.setAutoCommit(false);
+			insert(connection, 1, "never committed");
+			StatementRelay.Cut cut = this.relay.arm("COMMIT", CutPoint.BEFORE_SEND);
+			Throwable thrown = catchThrowable(connection::commit);
+			assertThat(cut.fired()).isTrue();
+			assertThat(thrown).isInstanceOf(TransactionRolledBackException.class);
+		}
+		assertThat(stored()).isOne();
+		assertThat(note(2)).isEqualTo("writes the log out");
+	}
+
+	@Test
+	@DisplayName("J5, J10: a backend killed by SIGKILL makes PostgreSQL recover in place (the postmaster's start time "
+			+ "stays) and give out again an id that never reached the log: committed by another transaction, it is "
+			+ "not taken for ours, and the commit is unknown")
+	void idGivenOutAgainAfterARecoveryInPlaceIsNotTakenForOurs() throws Exception {
+		// Nothing writes the log out but a commit: the insert's record stays in memory.
+		server.execute("alter system set wal_writer_delay = '10s'");
+		server.execute("alter system set bgwriter_lru_maxpages = 0");
+		server.execute("alter system set autovacuum = off");
+		server.stop();
+		server.restart();
+		AtomicReference<String> reused = new AtomicReference<>();
+		try (Connection victim = server.dataSource().getConnection()) {
+			int victimPid = server.backendPid(victim);
+			this.connections.addListener((event) -> {
+				if (event.kind() == HaEvent.Kind.RECOVERY_STARTED) {
+					try {
+						server.killBackend(victimPid);
+						try (Connection other = server.dataSource().getConnection();
+								Statement statement = other.createStatement();
+								ResultSet id = statement.executeQuery(
+										"insert into payments values (2, 'reuses the id') returning pg_current_xact_id()::text")) {
+							id.next();
+							reused.set(id.getString(1));
+						}
+					}
+					catch (SQLException ex) {
+						throw new IllegalStateException(ex);
+					}
+				}
+			});
+			try (Connection connection = this.dataSource.getConnection()) {
+				connection.setAutoCommit(false);
+				insert(connection, 1, "never in the log");
+				String ours;
+				try (Statement statement = connection.createStatement();
+						ResultSet id = statement.executeQuery("select pg_current_xact_id()::text")) {
+					id.next();
+					ours = id.getString(1);
+				}
+				StatementRelay.Cut cut = this.relay.arm("COMMIT", CutPoint.BEFORE_SEND);
+				Throwable thrown = catchThrowable(connection::commit);
+				assertThat(cut.fired()).isTrue();
+				assertThat(reused.get()).as("the id given out again").isEqualTo(ours);
+				assertThat(thrown).isInstanceOfSatisfying(CommitOutcomeUnknownException.class,
+						(error) -> assertThat(error.getSQLState()).isEqualTo("08007"));
+			}
+		}
+		finally {
+			server.execute("alter system reset all");
+			server.stop();
+			server.restart();
+		}
+		assertThat(stored()).isOne();
+		assertThat(note(2)).isEqualTo("reuses the id");
 	}
 
 	@Test

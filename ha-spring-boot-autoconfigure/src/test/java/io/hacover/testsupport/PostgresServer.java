@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 import javax.sql.DataSource;
@@ -228,6 +229,52 @@ public final class PostgresServer implements AutoCloseable {
 	 * that was acknowledged is there. Returns once every process is gone.
 	 */
 	public void crash() {
+		end((postmaster) -> {
+			List<ProcessHandle> processes = new ArrayList<>(postmaster.descendants().toList());
+			processes.add(0, postmaster);
+			processes.forEach(ProcessHandle::destroyForcibly);
+			return processes;
+		});
+	}
+
+	/**
+	 * Stops the server as {@code pg_ctl stop -m immediate} does (J10): SIGQUIT to the
+	 * postmaster, which makes every process exit at once, without a shutdown checkpoint,
+	 * so the next {@link #restart()} runs crash recovery. Returns once every process is
+	 * gone.
+	 */
+	public void stopImmediately() {
+		end((postmaster) -> {
+			List<ProcessHandle> processes = new ArrayList<>(postmaster.descendants().toList());
+			processes.add(0, postmaster);
+			signal("QUIT", postmaster.pid());
+			return processes;
+		});
+	}
+
+	/**
+	 * Kills one backend with SIGKILL (J10). PostgreSQL cannot know what the backend left
+	 * half done in shared memory, so the postmaster ends every other backend and runs
+	 * crash recovery in place, without restarting itself: its start time stays, and
+	 * transaction ids given out but never written to the write-ahead log are given out
+	 * again. Returns once the server accepts connections again.
+	 * @param pid the backend pid, see {@link #backendPid(Connection)}
+	 * @throws SQLException if no connection to watch the restart can be opened
+	 */
+	public void killBackend(int pid) throws SQLException {
+		try (Connection witness = dataSource().getConnection()) {
+			ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+			// The restart in place ends every backend, the witness's too.
+			await().atMost(TERMINATE_WAIT).pollInterval(POLL_INTERVAL).until(() -> !witness.isValid(1));
+		}
+		await().atMost(TERMINATE_WAIT).pollInterval(POLL_INTERVAL).ignoreExceptions().until(() -> {
+			try (Connection connection = dataSource().getConnection()) {
+				return connection.isValid(1);
+			}
+		});
+	}
+
+	private void end(Function<ProcessHandle, List<ProcessHandle>> ending) {
 		this.lifecycleLock.lock();
 		try {
 			EmbeddedPostgres running = this.postgres;
@@ -235,10 +282,7 @@ public final class PostgresServer implements AutoCloseable {
 				return;
 			}
 			long pid = Long.parseLong(Files.readAllLines(this.dataDirectory.resolve("postmaster.pid")).get(0).trim());
-			ProcessHandle postmaster = ProcessHandle.of(pid).orElseThrow();
-			List<ProcessHandle> processes = new ArrayList<>(postmaster.descendants().toList());
-			processes.add(0, postmaster);
-			processes.forEach(ProcessHandle::destroyForcibly);
+			List<ProcessHandle> processes = ending.apply(ProcessHandle.of(pid).orElseThrow());
 			await().atMost(TERMINATE_WAIT)
 				.pollInterval(POLL_INTERVAL)
 				.until(() -> processes.stream().noneMatch(ProcessHandle::isAlive));
@@ -252,6 +296,22 @@ public final class PostgresServer implements AutoCloseable {
 		}
 		finally {
 			this.lifecycleLock.unlock();
+		}
+	}
+
+	private static void signal(String signal, long pid) {
+		try {
+			Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
+			if (kill.waitFor() != 0) {
+				throw new IllegalStateException("kill -" + signal + " " + pid + " failed");
+			}
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
 		}
 	}
 
