@@ -18,18 +18,20 @@ import io.hacover.jdbc.TransactionOracle.Server;
  * <p>
  * Before a commit of a transaction that may have written, the transaction's id is taken
  * with {@code pg_current_xact_id_if_assigned()} (one round trip; {@code NULL} when the
- * transaction wrote nothing); a transaction that only ran queries ({@code executeQuery})
- * pays nothing. The first time, the same query also reads who the server is: the
- * backend's pid, the cluster's {@code system_identifier}, the postmaster's start time
- * (its incarnation) and the timeline.
+ * transaction wrote nothing), with the position where the write-ahead log ends; a
+ * transaction that only ran queries ({@code executeQuery}) pays nothing. The first time,
+ * the same query also reads who the server is: the backend's pid, the cluster's
+ * {@code system_identifier}, the postmaster's start time, the timeline and the last reset
+ * of its statistics (its incarnation).
  * <p>
  * When the commit fails stale, a fresh connection asks {@code pg_xact_status}: committed,
  * the commit returns normally; aborted, {@link TransactionRolledBackException}; still in
  * progress, the old backend is ended first (only if that pid still holds the id), then
- * asked again. The answer counts only on the same incarnation and timeline of the same
- * cluster: after a restart or a failover an id may have been reused, and the outcome is
- * unknown ({@link CommitOutcomeUnknownException}, {@code 08007}), as it is whenever the
- * id could not be taken or the server could not be asked.
+ * asked again. After a restart of the same cluster on the same timeline, what the server
+ * says still counts when it can be proven ({@link TransactionOracle}); after a failover,
+ * or without a proof, the outcome is unknown ({@link CommitOutcomeUnknownException},
+ * {@code 08007}), as it is whenever the id could not be taken or the server could not be
+ * asked.
  */
 final class CommitOutcome {
 
@@ -137,12 +139,13 @@ final class CommitOutcome {
 			}
 			TransactionOracle.Described described = TransactionOracle.describe(this.physical, functions);
 			this.server = described.server();
-			this.takeId = this.physical.prepareStatement("select " + functions.currentId() + "::text");
-			return Ticket.of(described.id(), this.server);
+			this.takeId = this.physical
+				.prepareStatement("select " + functions.currentId() + "::text, " + TransactionOracle.LOG_POSITION);
+			return Ticket.of(described.id(), described.logPosition(), this.server);
 		}
 		try (ResultSet row = this.takeId.executeQuery()) {
 			row.next();
-			return Ticket.of(row.getString(1), this.server);
+			return Ticket.of(row.getString(1), row.getString(2), this.server);
 		}
 	}
 
@@ -170,7 +173,7 @@ final class CommitOutcome {
 		}
 		String answer;
 		try (Connection asking = fresh.getConnection()) {
-			answer = TransactionOracle.ask(asking, last.server(), last.id());
+			answer = TransactionOracle.ask(asking, last.server(), last.id(), last.logPosition());
 		}
 		catch (SQLException | RuntimeException ex) {
 			CommitOutcomeUnknownException unknown = unknown(connection,
@@ -226,20 +229,22 @@ final class CommitOutcome {
 	 *
 	 * @param kind what is known
 	 * @param id the transaction's id, when taken
+	 * @param logPosition where the server's write-ahead log ended before the commit, when
+	 * taken
 	 * @param server the server it ran on, when taken
 	 */
-	private record Ticket(Kind kind, String id, Server server) {
+	private record Ticket(Kind kind, String id, String logPosition, Server server) {
 
 		private static final Ticket[] WITHOUT_ID = Arrays.stream(Kind.values())
-			.map((kind) -> new Ticket(kind, null, null))
+			.map((kind) -> new Ticket(kind, null, null, null))
 			.toArray(Ticket[]::new);
 
 		static Ticket of(Kind kind) {
 			return WITHOUT_ID[kind.ordinal()];
 		}
 
-		static Ticket of(String id, Server server) {
-			return (id != null) ? new Ticket(Kind.TAKEN, id, server) : of(Kind.NOTHING_WRITTEN);
+		static Ticket of(String id, String logPosition, Server server) {
+			return (id != null) ? new Ticket(Kind.TAKEN, id, logPosition, server) : of(Kind.NOTHING_WRITTEN);
 		}
 
 	}

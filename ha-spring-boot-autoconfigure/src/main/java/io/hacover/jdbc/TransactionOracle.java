@@ -33,34 +33,44 @@ final class TransactionOracle {
 			+ "else substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8) end, "
 			+ "(select stats_reset from pg_stat_bgwriter)::text";
 
+	/**
+	 * Where the write-ahead log ends: read before a commit, it lies before the commit's
+	 * record.
+	 */
+	static final String LOG_POSITION = "pg_current_wal_insert_lsn()::text";
+
 	private TransactionOracle() {
 	}
 
 	/**
 	 * Describes the server a physical connection is on, and its backend, with the id of
-	 * the transaction in progress, in one round trip.
+	 * the transaction in progress and where the write-ahead log ends, in one round trip.
 	 * @param physical the connection, inside the transaction
 	 * @param functions the server's functions
-	 * @return the server, and the transaction's id ({@code null} when it has none)
+	 * @return the server, the transaction's id ({@code null} when it has none) and where
+	 * the log ends
 	 * @throws SQLException what the query threw
 	 */
 	static Described describe(Connection physical, Functions functions) throws SQLException {
 		try (Statement statement = physical.createStatement();
-				ResultSet row = statement
-					.executeQuery("select " + functions.currentId() + "::text, pg_backend_pid(), " + IDENTITY)) {
+				ResultSet row = statement.executeQuery("select " + functions.currentId() + "::text, " + LOG_POSITION
+						+ ", pg_backend_pid(), " + IDENTITY)) {
 			row.next();
-			return new Described(
-					new Server(functions, row.getInt(2),
-							new Incarnation(row.getString(3), row.getString(4), row.getString(5), row.getString(6))),
-					row.getString(1));
+			Incarnation incarnation = new Incarnation(row.getString(4), row.getString(5), row.getString(6),
+					row.getString(7));
+			return new Described(new Server(functions, row.getInt(3), incarnation), row.getString(1), row.getString(2));
 		}
 	}
 
 	/**
 	 * Asks the server about the transaction: {@code committed}, {@code aborted}, or why
 	 * that cannot be said.
+	 * @param asking a fresh connection to the server
+	 * @param server the server the transaction ran on
+	 * @param id the transaction's id
+	 * @param logPosition where the write-ahead log ended before the commit was sent
 	 */
-	static String ask(Connection asking, Server server, String id) throws SQLException {
+	static String ask(Connection asking, Server server, String id, String logPosition) throws SQLException {
 		Incarnation then = server.incarnation();
 		Incarnation now;
 		// Asked first: on another incarnation the id may not even exist yet (J5).
@@ -97,7 +107,10 @@ final class TransactionOracle {
 			if (status.equals("committed")) {
 				// Committed by this transaction, unless a crash recovery gave the id out
 				// again.
-				return (!restarted || now.noCrashRecoverySince(then)) ? status : unknown;
+				if (!restarted || now.noCrashRecoverySince(then)) {
+					return status;
+				}
+				return commitNeverLogged(asking, logPosition) ? "aborted" : unknown;
 			}
 			if (!status.equals("in progress")) {
 				// Not committed is the transaction's own answer even after a crash
@@ -137,6 +150,29 @@ final class TransactionOracle {
 				return true;
 			}
 			throw ex;
+		}
+	}
+
+	/**
+	 * Returns whether the server's last checkpoint was written after the transaction's
+	 * incarnation ended (a shutdown or end-of-recovery checkpoint, which PostgreSQL
+	 * writes at a clean stop and after every crash recovery), at a point of the log no
+	 * later than where the log ended before the commit was sent. Everything written after
+	 * a crash lies past everything that reached the log before it, so the commit's record
+	 * never did: the transaction did not commit, and whoever committed its id took it
+	 * again (J5). Online checkpoints cannot be told apart from these when the log is
+	 * {@code minimal}, and prove nothing then.
+	 */
+	private static boolean commitNeverLogged(Connection asking, String logPosition) throws SQLException {
+		try (PreparedStatement statement = asking.prepareStatement("select checkpoint_lsn <= ?::pg_lsn "
+				+ "and oldest_active_xid = '0'::xid and current_setting('wal_level') <> 'minimal' "
+				+ "from pg_control_checkpoint()")) {
+			statement.setQueryTimeout(TIMEOUT_SECONDS);
+			statement.setString(1, logPosition);
+			try (ResultSet row = statement.executeQuery()) {
+				row.next();
+				return row.getBoolean(1);
+			}
 		}
 	}
 
@@ -224,8 +260,9 @@ final class TransactionOracle {
 	 *
 	 * @param server the server
 	 * @param id the id, {@code null} when the transaction has none
+	 * @param logPosition where the write-ahead log ended
 	 */
-	record Described(Server server, String id) {
+	record Described(Server server, String id, String logPosition) {
 
 	}
 

@@ -42,8 +42,9 @@ import static org.awaitility.Awaitility.await;
 /**
  * A soak of verified replay (J7): a {@code @Transactional} service of multi-statement
  * transactions (read a balance, write two rows) on 8 threads, on HikariCP with
- * {@code ha.jdbc.enabled}, through restarts (fast stop, SIGKILL of the postmaster) and
- * killed backends, against PostgreSQL with {@code synchronous_commit=on}. Every
+ * {@code ha.jdbc.enabled}, through restarts (fast stop, immediate stop, SIGKILL of the
+ * postmaster) and killed backends (terminated, or killed by SIGKILL so that PostgreSQL
+ * recovers in place), against PostgreSQL with {@code synchronous_commit=on}. Every
  * acknowledged transaction is stored exactly once, none half, and the only errors that
  * reach the callers are commits whose outcome the server could not give because it
  * restarted under them (J5).
@@ -113,6 +114,7 @@ class ReplaySoakTests {
 							catch (RuntimeException ex) {
 								if (causedBy(ex, CommitOutcomeUnknownException.class)) {
 									unknown.add(tx);
+									System.out.println("replay soak: unknown " + tx + ": " + ex);
 								}
 								else {
 									errors.add(ex);
@@ -153,27 +155,41 @@ class ReplaySoakTests {
 	}
 
 	/**
-	 * Makes one outage: a fast stop, a crash (SIGKILL of the postmaster) and restart, or
-	 * every client backend terminated, in turn.
+	 * Makes one outage: restarts (a fast stop, an immediate stop, a SIGKILL of the
+	 * postmaster and all its processes) and killed backends (every client backend
+	 * terminated, one backend killed by SIGKILL, after which PostgreSQL ends all the
+	 * others and recovers in place), in turn.
 	 */
 	private static String outage(int number) throws Exception {
-		switch (number % 4) {
-			case 0 -> {
-				server.stop();
-				server.restart();
-				return "fast stop";
-			}
-			case 2 -> {
-				server.crash();
-				server.restart();
-				return "crash";
-			}
-			default -> {
+		if (number % 2 == 1) {
+			if (number % 4 == 1) {
 				server.execute("select pg_terminate_backend(pid) from pg_stat_activity where pid <> "
 						+ "pg_backend_pid() and backend_type = 'client backend'");
-				return "killed backends";
+				return "backends terminated";
 			}
+			int pid = server.queryForInt("select coalesce(max(pid), 0) from pg_stat_activity where pid <> "
+					+ "pg_backend_pid() and backend_type = 'client backend'");
+			if (pid != 0) {
+				server.killBackend(pid);
+			}
+			return "backend SIGKILL, recovery in place";
 		}
+		String kind = switch (number / 2 % 3) {
+			case 0 -> {
+				server.stop();
+				yield "fast stop";
+			}
+			case 1 -> {
+				server.stopImmediately();
+				yield "immediate stop";
+			}
+			default -> {
+				server.crash();
+				yield "SIGKILL of the postmaster";
+			}
+		};
+		server.restart();
+		return kind;
 	}
 
 	private static Map<String, Integer> rowsPerTransaction(JdbcTemplate jdbc) {
