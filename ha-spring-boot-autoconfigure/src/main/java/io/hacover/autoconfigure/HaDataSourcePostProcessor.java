@@ -48,7 +48,7 @@ final class HaDataSourcePostProcessor implements BeanPostProcessor, BeanFactoryA
 			PropertiesHaAwareSupport support = this.beanFactory.getBean(PropertiesHaAwareSupport.class);
 			if (support.properties().getJdbc().isEnabled()) {
 				UnaryOperator<DataSource> wrap = (physical) -> support.withReplay(new HaDataSource(
-						support.connections(), physical, beanName, support.settings(beanName, JDBC_DEFAULT)));
+						support.connections(), physical, beanName, support.settings(beanName, JDBC_DEFAULT)), beanName);
 				return (HIKARI_PRESENT && HikariPhysicalConnections.wrap(bean, wrap)) ? bean : wrap.apply(dataSource);
 			}
 		}

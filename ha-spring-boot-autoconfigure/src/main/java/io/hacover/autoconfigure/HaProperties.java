@@ -280,11 +280,65 @@ public class HaProperties {
 	}
 
 	/**
+	 * Replay of interrupted transactions for one data source; an unset key takes the
+	 * value under {@code ha.jdbc.replay}.
+	 */
+	public static class ReplayOverride {
+
+		/**
+		 * How interrupted transactions of this data source are handled: 'verified' or
+		 * 'off'.
+		 */
+		private Jdbc.ReplayMode mode;
+
+		/**
+		 * Most statement operations a replayable transaction of this data source may run.
+		 */
+		private Integer maxStatements;
+
+		/**
+		 * Most bytes the log of a replayable transaction of this data source may hold.
+		 */
+		private DataSize maxBytes;
+
+		public Jdbc.ReplayMode getMode() {
+			return this.mode;
+		}
+
+		public void setMode(Jdbc.ReplayMode mode) {
+			this.mode = mode;
+		}
+
+		public Integer getMaxStatements() {
+			return this.maxStatements;
+		}
+
+		public void setMaxStatements(Integer maxStatements) {
+			this.maxStatements = maxStatements;
+		}
+
+		public DataSize getMaxBytes() {
+			return this.maxBytes;
+		}
+
+		public void setMaxBytes(DataSize maxBytes) {
+			this.maxBytes = maxBytes;
+		}
+
+	}
+
+	/**
 	 * Settings of one connection under {@code ha.connections.<name>}: those of every
 	 * connection, and what to open when the connection is declared here rather than by an
 	 * {@code @HaAware} bean.
 	 */
 	public static class DeclaredConnection extends Connection {
+
+		/**
+		 * Replay of interrupted transactions, for a data source: a key set here wins over
+		 * the same key under ha.jdbc.replay.
+		 */
+		private final ReplayOverride replay = new ReplayOverride();
 
 		/**
 		 * What to open for a connection declared here, as a bean named after it:
@@ -435,6 +489,10 @@ public class HaProperties {
 
 		public void setReadTimeout(Duration readTimeout) {
 			this.readTimeout = readTimeout;
+		}
+
+		public ReplayOverride getReplay() {
+			return this.replay;
 		}
 
 	}

@@ -1,5 +1,7 @@
 package io.hacover.autoconfigure;
 
+import java.util.Objects;
+
 import io.hacover.core.ConnectionSettings;
 import io.hacover.core.HaConnections;
 import io.hacover.core.RecoveryFunction;
@@ -91,15 +93,20 @@ final class PropertiesHaAwareSupport implements HaAwareSupport {
 	}
 
 	/**
-	 * Sets how an HA data source replays interrupted transactions, from
-	 * {@code ha.jdbc.replay} (J7).
+	 * Sets how an HA data source replays interrupted transactions (J7), from
+	 * {@code ha.connections.<name>.replay}, key by key, else from {@code ha.jdbc.replay}.
 	 * @param dataSource the data source
+	 * @param name its connection's name
 	 * @return the data source
 	 */
-	HaDataSource withReplay(HaDataSource dataSource) {
-		HaProperties.Jdbc.Replay replay = this.properties.getJdbc().getReplay();
-		return dataSource.replay(replay.getMode() == HaProperties.Jdbc.ReplayMode.VERIFIED, replay.getMaxStatements(),
-				replay.getMaxBytes().toBytes());
+	HaDataSource withReplay(HaDataSource dataSource, String name) {
+		HaProperties.Jdbc.Replay defaults = this.properties.getJdbc().getReplay();
+		HaProperties.DeclaredConnection own = this.properties.getConnections().get(name);
+		HaProperties.ReplayOverride override = (own != null) ? own.getReplay() : new HaProperties.ReplayOverride();
+		HaProperties.Jdbc.ReplayMode mode = Objects.requireNonNullElse(override.getMode(), defaults.getMode());
+		return dataSource.replay(mode == HaProperties.Jdbc.ReplayMode.VERIFIED,
+				Objects.requireNonNullElse(override.getMaxStatements(), defaults.getMaxStatements()),
+				Objects.requireNonNullElse(override.getMaxBytes(), defaults.getMaxBytes()).toBytes());
 	}
 
 }

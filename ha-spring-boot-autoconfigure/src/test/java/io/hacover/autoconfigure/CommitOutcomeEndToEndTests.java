@@ -30,6 +30,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -164,6 +165,28 @@ class CommitOutcomeEndToEndTests {
 					.hasAtLeastOneElementOfType(TransactionRolledBackException.class));
 			assertThat(stored(4)).isOne();
 			assertThat(stored(1004)).isOne();
+		});
+	}
+
+	@ParameterizedTest(name = "{0}")
+	@CsvSource(delimiter = ';',
+			value = { "ha.connections.dataSource.replay.mode=off; false",
+					"ha.jdbc.replay.mode=off, ha.connections.dataSource.replay.mode=verified; true" })
+	@DisplayName("J7: replay is set per data source: ha.connections.<bean>.replay wins over ha.jdbc.replay (every "
+			+ "backend killed between two writes: the rolled-back error when off, replayed when verified)")
+	void replayIsSetPerDataSource(String properties, boolean replayed) {
+		runner("hikari").withPropertyValues(properties.split(", ")).run((context) -> {
+			Payments payments = context.getBean(Payments.class);
+			Throwable thrown = catchThrowable(() -> payments.payTwiceKillingOthers(6));
+			if (replayed) {
+				assertThat(thrown).isNull();
+				assertThat(stored(6)).isOne();
+				assertThat(stored(1006)).isOne();
+			}
+			else {
+				assertThat(causes(thrown)).hasAtLeastOneElementOfType(TransactionRolledBackException.class);
+				assertThat(stored(6)).isZero();
+			}
 		});
 	}
 
