@@ -27,8 +27,8 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * <p>
  * System properties: {@code bench.mode} {@code quick} (about 3 minutes on 2 cores) or
  * {@code full}; {@code bench.include}, a regular expression that selects the groups to
- * run by name ({@code HappyPath}, {@code Jdbc}, {@code Recovery}, {@code SingleFlight};
- * empty for all); {@code bench.jdbc}, a regular expression that selects the JDBC groups
+ * run by name ({@code HappyPath}, {@code Jdbc}, {@code JdbcAllocation}, {@code Recovery},
+ * {@code SingleFlight}; empty for all); {@code bench.jdbc}, a regular expression that selects the JDBC groups
  * by name (for example {@code insertTransaction|commitId|readTransaction}; empty for
  * all). The summary is also written to {@code target/bench-summary.txt}.
  */
@@ -60,6 +60,9 @@ public final class BenchMain {
 			String groups = System.getProperty("bench.jdbc", "").trim();
 			run(mode.jdbc(), Pattern.quote(JDBC) + (groups.isEmpty() ? ".*" : "\\.(" + groups + ")$"), results);
 		}
+		if (selected.matcher("JdbcAllocation").matches()) {
+			run(mode.happyPath(), Pattern.quote(JdbcAllocationBenchmark.class.getName()) + ".*", results);
+		}
 		List<Outcome> recoveries = selected.matcher("Recovery").matches()
 				? new RecoveryScenarios(mode.outages, Duration.ofSeconds(2)).run() : List.of();
 		SingleFlightScenario.Result singleFlight = selected.matcher("SingleFlight").matches()
@@ -72,6 +75,7 @@ public final class BenchMain {
 				+ TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started) + " s");
 		summary.happyPath(results);
 		summary.jdbc(results);
+		summary.allocation(results);
 		summary.recoveries(recoveries);
 		summary.singleFlight(singleFlight);
 		String text = summary.toString();
@@ -252,6 +256,36 @@ public final class BenchMain {
 				double target = (pair.length > 4) ? Double.parseDouble(pair[4]) : 0.97;
 				line(String.format(Locale.ROOT, "%-30s %12.0f %12.0f %8.3f >= %.2f %s", pair[0], plain, ha, ratio,
 						target, (ratio >= target) ? "met" : "MISSED"));
+			}
+		}
+
+		void allocation(Map<String, RunResult> results) {
+			List<String[]> pairs = List.of(
+					new String[] { "prepared select ?, held", "plainPreparedSelect", "haPreparedSelect" },
+					new String[] { "transaction (logged for replay)", "plainTransaction", "haTransaction" });
+			boolean header = false;
+			for (String[] pair : pairs) {
+				RunResult plain = results.get(pair[1]);
+				RunResult ha = results.get(pair[2]);
+				if (plain == null || ha == null) {
+					continue;
+				}
+				if (!header) {
+					line("");
+					line("JDBC statements, each benchmark alone on a held connection (HikariCP, and HikariCP over HA): "
+							+ "ns/op and bytes allocated per operation (-prof gc); the transaction reads a balance and "
+							+ "writes two rows");
+					line(String.format(Locale.ROOT, "%-32s %10s %10s %8s %10s %10s %10s", "operation", "plain ns",
+							"HA ns", "HA/plain", "plain B", "HA B", "extra B"));
+					header = true;
+				}
+				double extra = allocated(ha) - allocated(plain);
+				line(String.format(Locale.ROOT, "%-32s %10.0f %10.0f %8.3f %10.1f %10.1f %+10.1f", pair[0],
+						score(plain), score(ha), score(ha) / score(plain), allocated(plain), allocated(ha), extra));
+				if (pair[1].equals("plainPreparedSelect")) {
+					line(target("HA statement outside a transaction: 0 bytes above plain", extra < 0.5,
+							String.format(Locale.ROOT, "%+.1f B", extra)));
+				}
 			}
 		}
 
