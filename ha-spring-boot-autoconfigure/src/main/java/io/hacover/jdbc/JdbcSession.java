@@ -10,6 +10,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 
 /**
  * The resource behind an HA JDBC connection: one physical connection, with the session
@@ -20,6 +21,8 @@ import java.util.concurrent.atomic.AtomicReference;
 final class JdbcSession implements InvocationHandler {
 
 	private static final int VALIDATION_TIMEOUT_SECONDS = 2;
+
+	private static final Object[] NO_ARGUMENTS = {};
 
 	private final Connection physical;
 
@@ -33,6 +36,8 @@ final class JdbcSession implements InvocationHandler {
 
 	private final long idleCheckNanos;
 
+	private final BooleanSupplier inTransaction;
+
 	private volatile long lastUsed = System.nanoTime();
 
 	private JdbcSession(Connection physical, SessionJournal journal, AtomicReference<Connection> haConnection,
@@ -41,6 +46,7 @@ final class JdbcSession implements InvocationHandler {
 		this.idleCheckNanos = idleCheck.toNanos();
 		this.status = TransactionStatus.of(physical);
 		this.commits = new CommitOutcome(physical, this.status);
+		this.inTransaction = this.status::inTransaction;
 		this.journal = journal;
 		this.haConnection = haConnection;
 	}
@@ -63,7 +69,7 @@ final class JdbcSession implements InvocationHandler {
 
 	@Override
 	public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
-		Object[] arguments = (args != null) ? args : new Object[0];
+		Object[] arguments = (args != null) ? args : NO_ARGUMENTS;
 		String name = method.getName();
 		if (method.getDeclaringClass() == Object.class) {
 			return switch (name) {
@@ -124,7 +130,7 @@ final class JdbcSession implements InvocationHandler {
 			if (log.enabled() && this.status.inTransaction()) {
 				logExecution(log, call, result);
 			}
-			this.journal.ran(call.statement().effectOf(call.operation(), call.arguments()), this.status::inTransaction);
+			this.journal.ran(call.statement().effectOf(call.operation(), call.arguments()), this.inTransaction);
 			return result;
 		}
 		if (name.equals("createStatement") || name.equals("prepareStatement") || name.equals("prepareCall")) {

@@ -9,6 +9,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,7 +32,33 @@ final class StatementCover implements InvocationHandler {
 
 	private final Object[] creatorArgs;
 
+	private static final Object[] NO_ARGUMENTS = {};
+
+	private static final Method[] NO_SETTERS = {};
+
+	/**
+	 * The settings of the statement, and the parameters set by name or registered as OUT
+	 * parameters, in the order they were set.
+	 */
 	private final Map<String, SessionJournal.Call> settings = new LinkedHashMap<>();
+
+	/**
+	 * The setter of each parameter set by position (index 0 is position 1), or
+	 * {@code null}; kept apart from the settings so that setting a parameter again
+	 * allocates nothing.
+	 */
+	private Method[] setters = NO_SETTERS;
+
+	/**
+	 * The arguments of each parameter's setter, by position as {@link #setters}.
+	 */
+	private Object[][] setterArguments = new Object[0][];
+
+	/**
+	 * The operation in progress: one call object, used again, as the cover is meant for
+	 * one thread at a time.
+	 */
+	private final StatementHost.StatementCall call = new StatementHost.StatementCall(this);
 
 	private final List<Object> batch = new ArrayList<>();
 
@@ -97,7 +124,7 @@ final class StatementCover implements InvocationHandler {
 					throw new SQLException("this statement is closed", "HY010");
 				}
 				return ((StatementHost) this.connection)
-					.run(new StatementHost.StatementCall(this, method, (args != null) ? args : new Object[0]));
+					.run(this.call.of(method, (args != null) ? args : NO_ARGUMENTS));
 			}
 		}
 	}
@@ -200,7 +227,13 @@ final class StatementCover implements InvocationHandler {
 	 * @return a snapshot, in the order they were set
 	 */
 	List<SessionJournal.Call> parameters() {
-		return this.settings.isEmpty() ? List.of() : new ArrayList<>(this.settings.values());
+		List<SessionJournal.Call> parameters = new ArrayList<>(this.settings.values());
+		for (int i = 0; i < this.setters.length; i++) {
+			if (this.setters[i] != null) {
+				parameters.add(new SessionJournal.Call(this.setters[i], this.setterArguments[i]));
+			}
+		}
+		return parameters;
 	}
 
 	/**
@@ -227,9 +260,7 @@ final class StatementCover implements InvocationHandler {
 			this.session = null;
 		}
 		else if (this.physical != null) {
-			for (SessionJournal.Call call : this.settings.values()) {
-				call.applyTo(this.physical);
-			}
+			applySettings();
 		}
 	}
 
@@ -259,13 +290,19 @@ final class StatementCover implements InvocationHandler {
 	private void remember(Method method, Object[] args) {
 		String name = method.getName();
 		if (name.equals("addBatch")) {
-			this.batch.add((args.length > 0) ? args[0] : new LinkedHashMap<>(this.settings));
+			this.batch.add((args.length > 0) ? args[0] : parameters());
 		}
 		else if (name.equals("clearBatch")) {
 			this.batch.clear();
 		}
 		else if (name.equals("clearParameters")) {
 			this.settings.keySet().removeIf((key) -> key.startsWith("#"));
+			Arrays.fill(this.setters, null);
+			Arrays.fill(this.setterArguments, null);
+		}
+		else if (name.startsWith("set") && args.length > 1 && args[0] instanceof Integer position
+				&& !name.equals("setCursorName")) {
+			setParameter(position, method, args);
 		}
 		else if (name.startsWith("set") || name.equals("registerOutParameter")) {
 			boolean parameter = args.length > 1 && (args[0] instanceof Integer || args[0] instanceof String)
@@ -276,6 +313,20 @@ final class StatementCover implements InvocationHandler {
 		}
 	}
 
+	/**
+	 * Remembers a parameter set by position: its arguments array as it came, which no one
+	 * changes afterwards.
+	 */
+	private void setParameter(int position, Method setter, Object[] args) {
+		if (position > this.setters.length) {
+			int length = Math.max(position, this.setters.length * 2);
+			this.setters = Arrays.copyOf(this.setters, length);
+			this.setterArguments = Arrays.copyOf(this.setterArguments, length);
+		}
+		this.setters[position - 1] = setter;
+		this.setterArguments[position - 1] = args;
+	}
+
 	@SuppressWarnings("unchecked")
 	private void replay() throws SQLException {
 		List<Object> pending = new ArrayList<>(this.batch);
@@ -284,14 +335,23 @@ final class StatementCover implements InvocationHandler {
 				this.physical.addBatch(sql);
 			}
 			else {
-				for (SessionJournal.Call call : ((Map<String, SessionJournal.Call>) entry).values()) {
+				for (SessionJournal.Call call : (List<SessionJournal.Call>) entry) {
 					call.applyTo(this.physical);
 				}
 				((java.sql.PreparedStatement) this.physical).addBatch();
 			}
 		}
+		applySettings();
+	}
+
+	private void applySettings() throws SQLException {
 		for (SessionJournal.Call call : this.settings.values()) {
 			call.applyTo(this.physical);
+		}
+		for (int i = 0; i < this.setters.length; i++) {
+			if (this.setters[i] != null) {
+				new SessionJournal.Call(this.setters[i], this.setterArguments[i]).applyTo(this.physical);
+			}
 		}
 	}
 

@@ -60,22 +60,21 @@ interface StatementHost {
 
 		private final StatementCover statement;
 
-		private final Method operation;
+		private Method operation;
 
-		private final Object[] arguments;
+		private Object[] arguments;
 
 		private final List<SessionJournal.Call> parameters;
 
 		private volatile boolean readOnly;
 
 		/**
-		 * Makes the call.
+		 * Makes the call object of a statement cover, which {@link #of} sets for each
+		 * operation.
 		 * @param statement the statement cover
-		 * @param operation the {@link java.sql.Statement} (or sub-interface) method
-		 * @param arguments its arguments, never {@code null}
 		 */
-		StatementCall(StatementCover statement, Method operation, Object[] arguments) {
-			this(statement, operation, arguments, null);
+		StatementCall(StatementCover statement) {
+			this(statement, null, null, null);
 		}
 
 		/**
@@ -92,6 +91,19 @@ interface StatementHost {
 			this.operation = operation;
 			this.arguments = arguments;
 			this.parameters = parameters;
+		}
+
+		/**
+		 * Sets this call to the next operation of its statement.
+		 * @param operation the {@link java.sql.Statement} (or sub-interface) method
+		 * @param arguments its arguments, never {@code null}
+		 * @return this call
+		 */
+		StatementCall of(Method operation, Object[] arguments) {
+			this.operation = operation;
+			this.arguments = arguments;
+			this.readOnly = false;
+			return this;
 		}
 
 		/**

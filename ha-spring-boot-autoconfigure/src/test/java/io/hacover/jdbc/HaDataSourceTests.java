@@ -417,6 +417,35 @@ class HaDataSourceTests {
 		assertThat(ids("app.batched")).containsExactly(3);
 	}
 
+	@Test
+	@DisplayName("H10 H27: a prepared statement made again on the recovered session gets its pending batch and the "
+			+ "parameters set by position before the failure; parameters cleared stay cleared")
+	void parametersAndPendingBatchAreMadeAgain() throws SQLException {
+		freshTable("app.params", "id int, note text");
+		try (Connection connection = this.dataSource.getConnection();
+				PreparedStatement insert = connection.prepareStatement("insert into app.params values (?, ?)")) {
+			insert.setInt(1, 1);
+			insert.setString(2, "kept");
+			insert.addBatch();
+			insert.setInt(1, 2);
+			server.terminate(server.backendPid(connection));
+			try (Statement other = connection.createStatement(); ResultSet one = other.executeQuery("select 1")) {
+				assertThat(one.next()).isTrue();
+			}
+			insert.addBatch();
+			assertThat(insert.executeBatch()).hasSize(2);
+			insert.clearParameters();
+			server.terminate(server.backendPid(connection));
+			try (Statement other = connection.createStatement(); ResultSet one = other.executeQuery("select 1")) {
+				assertThat(one.next()).isTrue();
+			}
+			insert.setInt(1, 3);
+			assertThat(catchThrowable(insert::executeUpdate)).as("parameter 2 was cleared")
+				.isInstanceOf(SQLException.class);
+		}
+		assertThat(ids("app.params")).containsExactly(1, 2);
+	}
+
 	private static void freshTable(String table, String columns) throws SQLException {
 		try (Connection direct = server.dataSource().getConnection(); Statement setup = direct.createStatement()) {
 			setup.execute("create table if not exists " + table + " (" + columns + ")");
