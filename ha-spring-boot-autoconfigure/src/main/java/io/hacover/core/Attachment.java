@@ -1,5 +1,6 @@
 package io.hacover.core;
 
+import java.lang.invoke.MethodHandles;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
@@ -40,6 +41,8 @@ public final class Attachment<T> {
 	Predicate<Call> idempotent;
 
 	boolean waitForServer;
+
+	MethodHandles.Lookup home;
 
 	OutcomeTranslator outcomeTranslator;
 
@@ -198,6 +201,19 @@ public final class Attachment<T> {
 				this.extraInterfaces.add(extra);
 			}
 		}
+		return this;
+	}
+
+	/**
+	 * Generates the HA connection's class in the package of the lookup, so that it may
+	 * implement package-private interfaces of that package (see
+	 * {@link #alsoImplementing(Class...)}) and still call the resource directly.
+	 * @param lookup {@code MethodHandles.lookup()} of a class of that package
+	 * @return this attachment
+	 */
+	public Attachment<T> generatedIn(MethodHandles.Lookup lookup) {
+		Assert.isTrue(lookup.hasFullPrivilegeAccess(), "'lookup' must have full privilege access");
+		this.home = lookup;
 		return this;
 	}
 

@@ -26,9 +26,11 @@ import org.springframework.core.SpringProperties;
  * current resource (two volatile reads: the duplicate's closed flag and the record's
  * resource) and calls it directly, and only a throwable leaves that path. Its calls
  * neither box nor allocate. That takes interfaces the engine's class loader sees, public
- * (or package-private in {@code io.hacover.core}), not sealed, whose methods are declared
- * in such interfaces and use only types the engine's class loader sees. For any other
- * list, in a native image, or when the Spring property {@value #JDK_PROXIES_PROPERTY} is
+ * (or package-private in the package the class is defined in: {@code io.hacover.core}, or
+ * the package of the lookup an {@link Attachment#generatedIn attachment} gives), not
+ * sealed, whose methods are declared in such interfaces and use only types the engine's
+ * class loader sees, and are not named as {@link HaConnection}'s own. For any other list,
+ * in a native image, or when the Spring property {@value #JDK_PROXIES_PROPERTY} is
  * {@code true}, the class is a JDK dynamic proxy class whose invocation handler is the
  * {@link ConnectionProxy}.
  * <p>
@@ -48,7 +50,9 @@ final class ConnectionClass {
 	private static final boolean GENERATE = !NativeDetector.inNativeImage()
 			&& !SpringProperties.getFlag(JDK_PROXIES_PROPERTY);
 
-	private static final ConcurrentMap<List<Class<?>>, ConnectionClass> known = new ConcurrentHashMap<>();
+	private static final ConcurrentMap<List<Object>, ConnectionClass> known = new ConcurrentHashMap<>();
+
+	private static final List<String> OWN_METHODS = List.of("haEnter", "haResource", "haFailed", "haInvoke");
 
 	final boolean closeable;
 
@@ -79,10 +83,14 @@ final class ConnectionClass {
 	/**
 	 * Returns the class of the HA connections that implement the interfaces.
 	 * @param interfaces the interfaces, the connection's type first
+	 * @param home the lookup of the package to generate the class in, with full
+	 * privileges, or {@code null} for the engine's own
 	 * @return the class
 	 */
-	static ConnectionClass of(Class<?>[] interfaces) {
-		List<Class<?>> key = List.of(interfaces);
+	static ConnectionClass of(Class<?>[] interfaces, MethodHandles.Lookup home) {
+		MethodHandles.Lookup lookup = (home != null) ? home : MethodHandles.lookup();
+		List<Object> key = new ArrayList<>(List.of(interfaces));
+		key.add(lookup.lookupClass().getPackageName());
 		ConnectionClass existing = known.get(key);
 		if (existing != null) {
 			return existing;
@@ -90,9 +98,9 @@ final class ConnectionClass {
 		if (!seesAll(ENGINE_LOADER, interfaces)) {
 			return jdkProxy(interfaces);
 		}
-		Method[] methods = GENERATE ? methodsOf(interfaces) : null;
-		ConnectionClass made = (methods != null) ? generate(interfaces, methods) : jdkProxy(interfaces);
-		existing = known.putIfAbsent(key, made);
+		Method[] methods = GENERATE ? methodsOf(interfaces, lookup.lookupClass()) : null;
+		ConnectionClass made = (methods != null) ? generate(interfaces, methods, lookup) : jdkProxy(interfaces);
+		existing = known.putIfAbsent(List.copyOf(key), made);
 		return (existing != null) ? existing : made;
 	}
 
@@ -149,14 +157,20 @@ final class ConnectionClass {
 		return new ConnectionClass(interfaces, loaderFor(interfaces), null, null);
 	}
 
-	private static ConnectionClass generate(Class<?>[] interfaces, Method[] methods) {
-		MethodHandles.Lookup lookup = MethodHandles.lookup();
-		String name = Type.getInternalName(HaConnection.class) + "$" + interfaces[0].getSimpleName();
+	private static ConnectionClass generate(Class<?>[] interfaces, Method[] methods, MethodHandles.Lookup lookup) {
+		String name = lookup.lookupClass().getPackageName().replace('.', '/') + "/HaConnection$"
+				+ interfaces[0].getSimpleName();
 		byte[] bytes = ConnectionClassWriter.write(name, interfaces, methods, closeable(interfaces));
+		for (Method method : methods) {
+			if (!Modifier.isPublic(method.getDeclaringClass().getModifiers())) {
+				// Issued again by reflection from the engine's package (H10).
+				method.setAccessible(true);
+			}
+		}
 		try {
 			MethodHandles.Lookup generated = lookup.defineHiddenClass(bytes, true);
 			MethodHandle constructor = generated
-				.findConstructor(generated.lookupClass(), MethodType.methodType(void.class, ConnectionProxy.class))
+				.findConstructor(generated.lookupClass(), MethodType.methodType(void.class, Object.class))
 				.asType(MethodType.methodType(Object.class, ConnectionProxy.class));
 			return new ConnectionClass(interfaces, null, methods, constructor);
 		}
@@ -169,11 +183,11 @@ final class ConnectionClass {
 	 * Returns the methods a generated class implements: those of the interfaces but
 	 * {@code equals}, {@code hashCode} and {@code toString}, one per name and descriptor
 	 * (the first interface that has it wins, as for JDK proxies); or {@code null} if no
-	 * class can be generated for the interfaces.
+	 * class can be generated for the interfaces in the package of {@code home}.
 	 */
-	private static Method[] methodsOf(Class<?>[] interfaces) {
+	private static Method[] methodsOf(Class<?>[] interfaces, Class<?> home) {
 		for (Class<?> type : interfaces) {
-			if (!accessible(type) || type.isSealed() || type.isHidden()) {
+			if (!accessible(type, home) || type.isSealed() || type.isHidden()) {
 				return null;
 			}
 		}
@@ -183,7 +197,8 @@ final class ConnectionClass {
 				if (Modifier.isStatic(method.getModifiers()) || isObjectMethod(method)) {
 					continue;
 				}
-				if (!accessible(method.getDeclaringClass()) || !resolvable(method)) {
+				if (!accessible(method.getDeclaringClass(), home) || !resolvable(method, home)
+						|| OWN_METHODS.contains(method.getName())) {
 					return null;
 				}
 				methods.putIfAbsent(method.getName() + Type.getMethodDescriptor(method), method);
@@ -203,15 +218,15 @@ final class ConnectionClass {
 	}
 
 	/**
-	 * Whether the generated class, in {@code io.hacover.core} and the engine's class
+	 * Whether the generated class, in the package of {@code home} and the engine's class
 	 * loader, may name the type: public, or package-private in the same package and class
 	 * loader.
 	 */
-	private static boolean accessible(Class<?> type) {
+	private static boolean accessible(Class<?> type, Class<?> home) {
 		Class<?> element = elementOf(type);
 		return element.isPrimitive() || Modifier.isPublic(element.getModifiers())
 				|| (element.getClassLoader() == ENGINE_LOADER
-						&& element.getPackageName().equals(ConnectionClass.class.getPackageName()));
+						&& element.getPackageName().equals(home.getPackageName()));
 	}
 
 	/**
@@ -219,7 +234,7 @@ final class ConnectionClass {
 	 * engine's class loader, and its return type may be named (a generated method casts
 	 * to it).
 	 */
-	private static boolean resolvable(Method method) {
+	private static boolean resolvable(Method method, Class<?> home) {
 		List<Class<?>> types = new ArrayList<>(List.of(method.getParameterTypes()));
 		types.add(method.getReturnType());
 		types.add(method.getDeclaringClass());
@@ -229,7 +244,7 @@ final class ConnectionClass {
 				return false;
 			}
 		}
-		return accessible(method.getReturnType());
+		return accessible(method.getReturnType(), home);
 	}
 
 	private static Class<?> elementOf(Class<?> type) {

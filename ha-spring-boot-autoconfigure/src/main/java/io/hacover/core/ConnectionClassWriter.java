@@ -16,20 +16,19 @@ import org.springframework.asm.Type;
  *
  * <pre class="code">
  * public R m(A a, B b) {
- *     ConnectionProxy handle = this.handle;
- *     Current current = handle.enter();              // two volatile reads; null if closed
+ *     Object current = haEnter();                     // two volatile reads; null if closed
  *     if (current != null) {
- *         I resource = (I) current.resource();
+ *         I resource = (I) haResource(current);
  *         R result;
  *         try {
  *             result = resource.m(a, b);              // a direct interface call
  *         }
  *         catch (Throwable ex) {                      // the slow path: classify, recover, re-issue
- *             return (R) handle.failed(this, index, current, new Object[] { a, b }, ex);
+ *             return (R) haFailed(index, current, new Object[] { a, b }, ex);
  *         }
- *         return (result == current.resource()) ? this : result;  // for fluent methods
+ *         return (result == haResource(current)) ? this : result;  // for fluent methods
  *     }
- *     return (R) handle.invoke(this, index, new Object[] { a, b });  // a closed duplicate
+ *     return (R) haInvoke(index, new Object[] { a, b });  // a closed duplicate
  * }
  * </pre>
  *
@@ -41,12 +40,6 @@ final class ConnectionClassWriter {
 
 	private static final String BASE = Type.getInternalName(HaConnection.class);
 
-	private static final String HANDLE = Type.getInternalName(ConnectionProxy.class);
-
-	private static final String HANDLE_DESCRIPTOR = Type.getDescriptor(ConnectionProxy.class);
-
-	private static final String CURRENT = Type.getInternalName(ConnectionRecord.Current.class);
-
 	private static final String OBJECT = Type.getInternalName(Object.class);
 
 	private ConnectionClassWriter() {
@@ -54,7 +47,7 @@ final class ConnectionClassWriter {
 
 	/**
 	 * Writes the class.
-	 * @param name the internal name of the class, in the package of {@link HaConnection}
+	 * @param name the internal name of the class, in the package it is defined in
 	 * @param interfaces the interfaces it implements
 	 * @param methods the methods it implements; a method's index in this array is the one
 	 * its code passes to the handle
@@ -89,7 +82,7 @@ final class ConnectionClassWriter {
 	}
 
 	private static void writeConstructor(ClassWriter writer) {
-		String descriptor = Type.getMethodDescriptor(Type.VOID_TYPE, Type.getType(ConnectionProxy.class));
+		String descriptor = Type.getMethodDescriptor(Type.VOID_TYPE, Type.getType(Object.class));
 		MethodVisitor code = writer.visitMethod(Opcodes.ACC_PUBLIC, "<init>", descriptor, null, null);
 		code.visitCode();
 		code.visitVarInsn(Opcodes.ALOAD, 0);
@@ -106,27 +99,21 @@ final class ConnectionClassWriter {
 		Type returned = Type.getReturnType(method);
 		MethodVisitor code = writer.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_FINAL, method.getName(),
 				Type.getMethodDescriptor(method), null, null);
-		int handle = 1;
+		int current = 1;
 		for (Type parameter : parameters) {
-			handle += parameter.getSize();
+			current += parameter.getSize();
 		}
-		int current = handle + 1;
 		int result = current + 1;
 		code.visitCode();
-		code.visitVarInsn(Opcodes.ALOAD, 0);
-		code.visitFieldInsn(Opcodes.GETFIELD, BASE, "handle", HANDLE_DESCRIPTOR);
-		code.visitVarInsn(Opcodes.ASTORE, handle);
 		if (!close) {
-			writeFastPath(code, method, index, parameters, returned, handle, current, result,
+			writeFastPath(code, method, index, parameters, returned, current, result,
 					returnsReceiver(method, interfaces));
 		}
-		code.visitVarInsn(Opcodes.ALOAD, handle);
 		code.visitVarInsn(Opcodes.ALOAD, 0);
 		pushInt(code, index);
 		pushArguments(code, parameters);
-		code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, HANDLE, "invoke",
-				Type.getMethodDescriptor(Type.getType(Object.class), Type.getType(Object.class), Type.INT_TYPE,
-						Type.getType(Object[].class)),
+		code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, BASE, "haInvoke",
+				Type.getMethodDescriptor(Type.getType(Object.class), Type.INT_TYPE, Type.getType(Object[].class)),
 				false);
 		returnFromObject(code, returned);
 		code.visitMaxs(0, 0);
@@ -138,15 +125,15 @@ final class ConnectionClassWriter {
 	 * the closed duplicate's path when {@code enter()} returns {@code null}.
 	 */
 	private static void writeFastPath(MethodVisitor code, Method method, int index, Type[] parameters, Type returned,
-			int handle, int current, int result, boolean mapReceiver) {
+			int current, int result, boolean mapReceiver) {
 		Label start = new Label();
 		Label end = new Label();
 		Label failed = new Label();
 		Label closed = new Label();
 		code.visitTryCatchBlock(start, end, failed, Type.getInternalName(Throwable.class));
-		code.visitVarInsn(Opcodes.ALOAD, handle);
-		code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, HANDLE, "enter",
-				Type.getMethodDescriptor(Type.getType(ConnectionRecord.Current.class)), false);
+		code.visitVarInsn(Opcodes.ALOAD, 0);
+		code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, BASE, "haEnter",
+				Type.getMethodDescriptor(Type.getType(Object.class)), false);
 		code.visitVarInsn(Opcodes.ASTORE, current);
 		code.visitVarInsn(Opcodes.ALOAD, current);
 		code.visitJumpInsn(Opcodes.IFNULL, closed);
@@ -175,16 +162,14 @@ final class ConnectionClassWriter {
 		code.visitInsn(returned.getOpcode(Opcodes.IRETURN));
 		code.visitLabel(failed);
 		code.visitVarInsn(Opcodes.ASTORE, result);
-		code.visitVarInsn(Opcodes.ALOAD, handle);
 		code.visitVarInsn(Opcodes.ALOAD, 0);
 		pushInt(code, index);
 		code.visitVarInsn(Opcodes.ALOAD, current);
 		pushArguments(code, parameters);
 		code.visitVarInsn(Opcodes.ALOAD, result);
-		code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, HANDLE, "failed",
-				Type.getMethodDescriptor(Type.getType(Object.class), Type.getType(Object.class), Type.INT_TYPE,
-						Type.getType(ConnectionRecord.Current.class), Type.getType(Object[].class),
-						Type.getType(Throwable.class)),
+		code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, BASE, "haFailed",
+				Type.getMethodDescriptor(Type.getType(Object.class), Type.INT_TYPE, Type.getType(Object.class),
+						Type.getType(Object[].class), Type.getType(Throwable.class)),
 				false);
 		returnFromObject(code, returned);
 		code.visitLabel(closed);
@@ -192,8 +177,8 @@ final class ConnectionClassWriter {
 
 	private static void loadResource(MethodVisitor code, int current) {
 		code.visitVarInsn(Opcodes.ALOAD, current);
-		code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, CURRENT, "resource",
-				Type.getMethodDescriptor(Type.getType(Object.class)), false);
+		code.visitMethodInsn(Opcodes.INVOKESTATIC, BASE, "haResource",
+				Type.getMethodDescriptor(Type.getType(Object.class), Type.getType(Object.class)), false);
 	}
 
 	/**

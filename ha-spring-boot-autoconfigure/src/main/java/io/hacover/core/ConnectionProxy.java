@@ -154,6 +154,14 @@ final class ConnectionProxy<T> implements InvocationHandler {
 	}
 
 	/**
+	 * Returns the class of the HA connection object, for its duplicates.
+	 * @return the class
+	 */
+	ConnectionClass type() {
+		return this.type;
+	}
+
+	/**
 	 * Marks this duplicate closed.
 	 * @return {@code false} if it was already closed
 	 */

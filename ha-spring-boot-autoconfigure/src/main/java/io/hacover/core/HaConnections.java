@@ -239,7 +239,7 @@ public final class HaConnections {
 						+ "cannot be duplicated; duplicate one that is open");
 			}
 			record.addReference();
-			return newProxy(record, interfacesOf(connection));
+			return newProxy(record, handle.type());
 		});
 	}
 
@@ -429,7 +429,7 @@ public final class HaConnections {
 				recoveryOf(attachment, name), settingsOf(attachment), classifierOf(attachment));
 		// H33: the HA connection is made before the record is registered, so that a
 		// failure leaves no trace.
-		T proxy = newProxy(record, interfaces.toArray(Class<?>[]::new));
+		T proxy = newProxy(record, ConnectionClass.of(interfaces.toArray(Class<?>[]::new), attachment.home));
 		if (this.records.putIfAbsent(name, record) != null) {
 			throw new IllegalStateException("an HA connection named '" + name + "' already exists; choose another "
 					+ "name or close that connection first");
@@ -457,13 +457,8 @@ public final class HaConnections {
 				+ "was attached without an opener, so it cannot be reopened; give a recovery function");
 	}
 
-	private <T> T newProxy(ConnectionRecord<T> record, Class<?>[] interfaces) {
-		ConnectionClass type = ConnectionClass.of(interfaces);
+	private <T> T newProxy(ConnectionRecord<T> record, ConnectionClass type) {
 		return record.type.cast(type.newInstance(new ConnectionProxy<>(this, record, type)));
-	}
-
-	private static Class<?>[] interfacesOf(Object proxy) {
-		return proxy.getClass().getInterfaces();
 	}
 
 	private ConnectionProxy<?> handleOf(Object object) {

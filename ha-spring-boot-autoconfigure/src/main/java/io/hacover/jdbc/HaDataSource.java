@@ -1,6 +1,7 @@
 package io.hacover.jdbc;
 
 import java.io.PrintWriter;
+import java.lang.invoke.MethodHandles;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
@@ -192,6 +193,7 @@ public final class HaDataSource implements DataSource {
 			.name(this.name + "-" + this.opened.incrementAndGet())
 			.kind("jdbc")
 			.alsoImplementing(StatementHost.class)
+			.generatedIn(MethodHandles.lookup())
 			.settings(this.settings)
 			.classifier(CLASSIFIER)
 			.waitForServer()
