@@ -110,12 +110,12 @@ final class ConnectionClassWriter {
 					returnsReceiver(method, interfaces));
 		}
 		code.visitVarInsn(Opcodes.ALOAD, 0);
-		pushInt(code, index);
-		pushArguments(code, parameters);
+		CallCode.pushInt(code, index);
+		CallCode.pushArguments(code, parameters);
 		code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, BASE, "haInvoke",
 				Type.getMethodDescriptor(Type.getType(Object.class), Type.INT_TYPE, Type.getType(Object[].class)),
 				false);
-		returnFromObject(code, returned);
+		CallCode.returnFromObject(code, returned);
 		code.visitMaxs(0, 0);
 		code.visitEnd();
 	}
@@ -163,15 +163,15 @@ final class ConnectionClassWriter {
 		code.visitLabel(failed);
 		code.visitVarInsn(Opcodes.ASTORE, result);
 		code.visitVarInsn(Opcodes.ALOAD, 0);
-		pushInt(code, index);
+		CallCode.pushInt(code, index);
 		code.visitVarInsn(Opcodes.ALOAD, current);
-		pushArguments(code, parameters);
+		CallCode.pushArguments(code, parameters);
 		code.visitVarInsn(Opcodes.ALOAD, result);
 		code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, BASE, "haFailed",
 				Type.getMethodDescriptor(Type.getType(Object.class), Type.INT_TYPE, Type.getType(Object.class),
 						Type.getType(Object[].class), Type.getType(Throwable.class)),
 				false);
-		returnFromObject(code, returned);
+		CallCode.returnFromObject(code, returned);
 		code.visitLabel(closed);
 	}
 
@@ -197,88 +197,6 @@ final class ConnectionClassWriter {
 			}
 		}
 		return false;
-	}
-
-	/**
-	 * Pushes the arguments as an {@code Object[]}, primitives boxed, or {@code null} for
-	 * none.
-	 */
-	private static void pushArguments(MethodVisitor code, Type[] parameters) {
-		if (parameters.length == 0) {
-			code.visitInsn(Opcodes.ACONST_NULL);
-			return;
-		}
-		pushInt(code, parameters.length);
-		code.visitTypeInsn(Opcodes.ANEWARRAY, OBJECT);
-		int slot = 1;
-		for (int i = 0; i < parameters.length; i++) {
-			Type parameter = parameters[i];
-			code.visitInsn(Opcodes.DUP);
-			pushInt(code, i);
-			code.visitVarInsn(parameter.getOpcode(Opcodes.ILOAD), slot);
-			box(code, parameter);
-			code.visitInsn(Opcodes.AASTORE);
-			slot += parameter.getSize();
-		}
-	}
-
-	private static void box(MethodVisitor code, Type type) {
-		Type boxed = boxed(type);
-		if (boxed != null) {
-			code.visitMethodInsn(Opcodes.INVOKESTATIC, boxed.getInternalName(), "valueOf",
-					Type.getMethodDescriptor(boxed, type), false);
-		}
-	}
-
-	/**
-	 * Returns an {@code Object} on the stack as the method's return type: unboxed for a
-	 * primitive, cast for a reference, dropped for {@code void}.
-	 */
-	private static void returnFromObject(MethodVisitor code, Type returned) {
-		if (returned.getSort() == Type.VOID) {
-			code.visitInsn(Opcodes.POP);
-			code.visitInsn(Opcodes.RETURN);
-			return;
-		}
-		Type boxed = boxed(returned);
-		if (boxed != null) {
-			code.visitTypeInsn(Opcodes.CHECKCAST, boxed.getInternalName());
-			code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, boxed.getInternalName(), returned.getClassName() + "Value",
-					Type.getMethodDescriptor(returned), false);
-		}
-		else if (!returned.getInternalName().equals(OBJECT)) {
-			code.visitTypeInsn(Opcodes.CHECKCAST, returned.getInternalName());
-		}
-		code.visitInsn(returned.getOpcode(Opcodes.IRETURN));
-	}
-
-	private static Type boxed(Type type) {
-		return switch (type.getSort()) {
-			case Type.BOOLEAN -> Type.getType(Boolean.class);
-			case Type.CHAR -> Type.getType(Character.class);
-			case Type.BYTE -> Type.getType(Byte.class);
-			case Type.SHORT -> Type.getType(Short.class);
-			case Type.INT -> Type.getType(Integer.class);
-			case Type.FLOAT -> Type.getType(Float.class);
-			case Type.LONG -> Type.getType(Long.class);
-			case Type.DOUBLE -> Type.getType(Double.class);
-			default -> null;
-		};
-	}
-
-	private static void pushInt(MethodVisitor code, int value) {
-		if (value <= 5) {
-			code.visitInsn(Opcodes.ICONST_0 + value);
-		}
-		else if (value <= Byte.MAX_VALUE) {
-			code.visitIntInsn(Opcodes.BIPUSH, value);
-		}
-		else if (value <= Short.MAX_VALUE) {
-			code.visitIntInsn(Opcodes.SIPUSH, value);
-		}
-		else {
-			code.visitLdcInsn(value);
-		}
 	}
 
 }

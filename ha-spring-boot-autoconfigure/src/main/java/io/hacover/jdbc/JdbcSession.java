@@ -1,9 +1,9 @@
 package io.hacover.jdbc;
 
-import java.lang.reflect.InvocationHandler;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodType;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
-import java.lang.reflect.Proxy;
 import java.sql.CallableStatement;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -17,10 +17,19 @@ import java.util.function.BooleanSupplier;
  * journal that every physical connection of the same HA connection shares. Records the
  * session state the application sets (H27), makes statement covers, and runs their
  * operations on its physical connection.
+ * <p>
+ * The engine calls its {@link StatementHost} methods directly; the {@link Connection}
+ * methods take the cover's slow path, {@link #invoke(Object, Method, Object[])}.
  */
-final class JdbcSession implements InvocationHandler {
+class JdbcSession extends Cover implements StatementHost {
 
 	private static final int VALIDATION_TIMEOUT_SECONDS = 2;
+
+	private static final CoverClass CLASS = CoverClass.of(Connection.class, JdbcSession.class, (method) -> true,
+			MethodType.methodType(JdbcSession.class, Connection.class, SessionJournal.class, AtomicReference.class,
+					Duration.class));
+
+	private static final Method RUN = runMethod();
 
 	private static final Object[] NO_ARGUMENTS = {};
 
@@ -40,7 +49,7 @@ final class JdbcSession implements InvocationHandler {
 
 	private volatile long lastUsed = System.nanoTime();
 
-	private JdbcSession(Connection physical, SessionJournal journal, AtomicReference<Connection> haConnection,
+	JdbcSession(Connection physical, SessionJournal journal, AtomicReference<Connection> haConnection,
 			Duration idleCheck) {
 		this.physical = physical;
 		this.idleCheckNanos = idleCheck.toNanos();
@@ -62,9 +71,85 @@ final class JdbcSession implements InvocationHandler {
 	 */
 	static Connection of(Connection physical, SessionJournal journal, AtomicReference<Connection> haConnection,
 			Duration idleCheck) {
-		return (Connection) Proxy.newProxyInstance(JdbcSession.class.getClassLoader(),
-				new Class<?>[] { Connection.class, StatementHost.class },
-				new JdbcSession(physical, journal, haConnection, idleCheck));
+		MethodHandle generated = CLASS.constructor();
+		JdbcSession session;
+		try {
+			session = (generated != null)
+					? (JdbcSession) generated.invokeExact(physical, journal, haConnection, idleCheck)
+					: new JdbcSession(physical, journal, haConnection, idleCheck);
+		}
+		catch (Throwable ex) {
+			throw new IllegalStateException(ex);
+		}
+		return (Connection) CLASS.expose(session);
+	}
+
+	@Override
+	public TransactionStatus transactionStatus() {
+		return this.status;
+	}
+
+	@Override
+	public CommitOutcome commitOutcome() {
+		return this.commits;
+	}
+
+	@Override
+	public void resume() throws SQLException {
+		if (!this.physical.isValid(VALIDATION_TIMEOUT_SECONDS)) {
+			throw new SQLException("the connection failed", "08006");
+		}
+	}
+
+	@Override
+	public Object metaData(StatementHost.MetaDataCall call) throws SQLException {
+		return invokeOn(this.physical.getMetaData(), call.operation(), call.arguments());
+	}
+
+	@Override
+	public Object run(StatementHost.StatementCall call) throws SQLException {
+		if (this.journal.transactionLost() && LostTransaction.answer(this.journal, RUN, new Object[] { call })) {
+			return null;
+		}
+		TransactionLog log = this.journal.log();
+		if (!call.executes()) {
+			Object result = call.statement().runOn(this, this.physical, call.operation(), call.arguments());
+			if (log.enabled() && this.status.inTransaction()) {
+				logObserved(log, call, result);
+			}
+			return result;
+		}
+		this.commits.starting();
+		if (this.commits.firstOfTransaction()) {
+			log.begin();
+		}
+		checkAfterIdle();
+		if (call.readOnly()) {
+			return ReadOnlyReissue.run(this.physical,
+					() -> call.statement().runOn(this, this.physical, call.operation(), call.arguments()));
+		}
+		boolean commit = call.commits();
+		if (commit) {
+			this.commits.beforeCommit(this.physical.isReadOnly());
+		}
+		else {
+			this.commits.mayWrite(call.operation());
+		}
+		Object result = call.statement()
+			.runOn(this, this.physical, call.operation(), call.arguments(), call.parameters());
+		if (commit) {
+			this.commits.afterCommit();
+		}
+		if (log.enabled() && this.status.inTransaction()) {
+			logExecution(log, call, result);
+		}
+		this.journal.ran(call.statement().effectOf(call.operation(), call.arguments()), this.inTransaction);
+		return result;
+	}
+
+	@Override
+	public String toString() {
+		return "JdbcSession[" + this.physical + "]";
 	}
 
 	@Override
@@ -75,63 +160,15 @@ final class JdbcSession implements InvocationHandler {
 			return switch (name) {
 				case "equals" -> proxy == arguments[0];
 				case "hashCode" -> System.identityHashCode(proxy);
-				default -> "JdbcSession[" + this.physical + "]";
+				default -> toString();
 			};
+		}
+		if (method.getDeclaringClass() == StatementHost.class) {
+			// A JDK proxy in front of this session (no generated class).
+			return invokeOn(this, method, arguments);
 		}
 		if (this.journal.transactionLost() && LostTransaction.answer(this.journal, method, arguments)) {
 			return null;
-		}
-		if (method.getDeclaringClass() == StatementHost.class) {
-			if (name.equals("transactionStatus")) {
-				return this.status;
-			}
-			if (name.equals("commitOutcome")) {
-				return this.commits;
-			}
-			if (name.equals("resume")) {
-				if (!this.physical.isValid(VALIDATION_TIMEOUT_SECONDS)) {
-					throw new SQLException("the connection failed", "08006");
-				}
-				return null;
-			}
-			if (arguments[0] instanceof StatementHost.MetaDataCall call) {
-				return invokeOn(this.physical.getMetaData(), call.operation(), call.arguments());
-			}
-			StatementHost.StatementCall call = (StatementHost.StatementCall) arguments[0];
-			TransactionLog log = this.journal.log();
-			if (!call.executes()) {
-				Object result = call.statement().runOn(this, this.physical, call.operation(), call.arguments());
-				if (log.enabled() && this.status.inTransaction()) {
-					logObserved(log, call, result);
-				}
-				return result;
-			}
-			this.commits.starting();
-			if (this.commits.firstOfTransaction()) {
-				log.begin();
-			}
-			checkAfterIdle();
-			if (call.readOnly()) {
-				return ReadOnlyReissue.run(this.physical,
-						() -> call.statement().runOn(this, this.physical, call.operation(), call.arguments()));
-			}
-			boolean commit = call.commits();
-			if (commit) {
-				this.commits.beforeCommit(this.physical.isReadOnly());
-			}
-			else {
-				this.commits.mayWrite(call.operation());
-			}
-			Object result = call.statement()
-				.runOn(this, this.physical, call.operation(), call.arguments(), call.parameters());
-			if (commit) {
-				this.commits.afterCommit();
-			}
-			if (log.enabled() && this.status.inTransaction()) {
-				logExecution(log, call, result);
-			}
-			this.journal.ran(call.statement().effectOf(call.operation(), call.arguments()), this.inTransaction);
-			return result;
 		}
 		if (name.equals("createStatement") || name.equals("prepareStatement") || name.equals("prepareCall")) {
 			return StatementCover.create(this.haConnection.get(), method, arguments);
@@ -229,12 +266,33 @@ final class JdbcSession implements InvocationHandler {
 		}
 	}
 
-	private static Object invokeOn(Object target, Method method, Object[] args) throws Throwable {
+	private static Object invokeOn(Object target, Method method, Object[] args) throws SQLException {
 		try {
 			return method.invoke(target, args);
 		}
 		catch (InvocationTargetException ex) {
-			throw ex.getCause();
+			if (ex.getCause() instanceof SQLException sql) {
+				throw sql;
+			}
+			if (ex.getCause() instanceof RuntimeException runtime) {
+				throw runtime;
+			}
+			if (ex.getCause() instanceof Error error) {
+				throw error;
+			}
+			throw new SQLException(ex.getCause());
+		}
+		catch (IllegalAccessException ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	private static Method runMethod() {
+		try {
+			return StatementHost.class.getMethod("run", StatementHost.StatementCall.class);
+		}
+		catch (NoSuchMethodException ex) {
+			throw new IllegalStateException(ex);
 		}
 	}
 

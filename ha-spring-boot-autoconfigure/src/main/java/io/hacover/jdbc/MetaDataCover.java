@@ -1,8 +1,8 @@
 package io.hacover.jdbc;
 
-import java.lang.reflect.InvocationHandler;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodType;
 import java.lang.reflect.Method;
-import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
 
@@ -11,11 +11,16 @@ import java.sql.DatabaseMetaData;
  * of the physical connection current at that time, through the HA connection, so that it
  * keeps working after a recovery; {@code getConnection()} gives the HA connection.
  */
-final class MetaDataCover implements InvocationHandler {
+class MetaDataCover extends Cover {
+
+	private static final Object[] NO_ARGUMENTS = {};
+
+	private static final CoverClass CLASS = CoverClass.of(DatabaseMetaData.class, MetaDataCover.class, (method) -> true,
+			MethodType.methodType(MetaDataCover.class, Connection.class));
 
 	private final Connection connection;
 
-	private MetaDataCover(Connection connection) {
+	MetaDataCover(Connection connection) {
 		this.connection = connection;
 	}
 
@@ -25,8 +30,16 @@ final class MetaDataCover implements InvocationHandler {
 	 * @return its metadata
 	 */
 	static DatabaseMetaData create(Connection connection) {
-		return (DatabaseMetaData) Proxy.newProxyInstance(MetaDataCover.class.getClassLoader(),
-				new Class<?>[] { DatabaseMetaData.class }, new MetaDataCover(connection));
+		MethodHandle generated = CLASS.constructor();
+		MetaDataCover cover;
+		try {
+			cover = (generated != null) ? (MetaDataCover) generated.invokeExact(connection)
+					: new MetaDataCover(connection);
+		}
+		catch (Throwable ex) {
+			throw new IllegalStateException(ex);
+		}
+		return (DatabaseMetaData) CLASS.expose(cover);
 	}
 
 	@Override
@@ -35,14 +48,19 @@ final class MetaDataCover implements InvocationHandler {
 			return switch (method.getName()) {
 				case "equals" -> proxy == args[0];
 				case "hashCode" -> System.identityHashCode(proxy);
-				default -> "HaDatabaseMetaData";
+				default -> toString();
 			};
 		}
 		if (method.getName().equals("getConnection")) {
 			return this.connection;
 		}
 		return ((StatementHost) this.connection)
-			.metaData(new StatementHost.MetaDataCall(method, (args != null) ? args : new Object[0]));
+			.metaData(new StatementHost.MetaDataCall(method, (args != null) ? args : NO_ARGUMENTS));
+	}
+
+	@Override
+	public String toString() {
+		return "HaDatabaseMetaData";
 	}
 
 }

@@ -1,9 +1,9 @@
 package io.hacover.jdbc;
 
-import java.lang.reflect.InvocationHandler;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodType;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
-import java.lang.reflect.Proxy;
 import java.sql.ResultSet;
 
 /**
@@ -14,10 +14,16 @@ import java.sql.ResultSet;
  * more rows from a dead connection), the HA connection is recovered and the transaction
  * replayed, and the result set goes on from the replayed one, at the same row. Outside a
  * transaction it is not re-run, as the JDBC contract closes it with its connection.
+ * <p>
+ * Outside a transaction, every read is a direct call on the driver's result set.
  */
-final class ResultSetCover implements InvocationHandler {
+class ResultSetCover extends Cover {
 
 	private static final JdbcStaleClassifier CLASSIFIER = JdbcStaleClassifier.create();
+
+	private static final CoverClass CLASS = CoverClass.of(ResultSet.class, ResultSetCover.class,
+			(method) -> method.getName().equals("getStatement"),
+			MethodType.methodType(ResultSetCover.class, ResultSet.class, Object.class, Object.class));
 
 	private ResultSet resultSet;
 
@@ -27,7 +33,7 @@ final class ResultSetCover implements InvocationHandler {
 
 	private TransactionLog.Entry entry;
 
-	private ResultSetCover(ResultSet resultSet, Object statement, Object connection) {
+	ResultSetCover(ResultSet resultSet, Object statement, Object connection) {
 		this.resultSet = resultSet;
 		this.statement = statement;
 		this.connection = connection;
@@ -41,8 +47,16 @@ final class ResultSetCover implements InvocationHandler {
 	 * @return the result set
 	 */
 	static ResultSet create(ResultSet resultSet, Object statement, Object connection) {
-		return (ResultSet) Proxy.newProxyInstance(ResultSetCover.class.getClassLoader(),
-				new Class<?>[] { ResultSet.class }, new ResultSetCover(resultSet, statement, connection));
+		MethodHandle generated = CLASS.constructor();
+		ResultSetCover cover;
+		try {
+			cover = (generated != null) ? (ResultSetCover) generated.invokeExact(resultSet, statement, connection)
+					: new ResultSetCover(resultSet, statement, connection);
+		}
+		catch (Throwable ex) {
+			throw new IllegalStateException(ex);
+		}
+		return (ResultSet) CLASS.expose(cover);
 	}
 
 	/**
@@ -52,7 +66,7 @@ final class ResultSetCover implements InvocationHandler {
 	 * @param entry the entry of the operation that made it
 	 */
 	static void log(ResultSet resultSet, TransactionLog.Entry entry) {
-		ResultSetCover cover = (ResultSetCover) Proxy.getInvocationHandler(resultSet);
+		ResultSetCover cover = (ResultSetCover) Cover.of(resultSet);
 		cover.entry = entry;
 		entry.resultSet(cover);
 	}
@@ -65,10 +79,21 @@ final class ResultSetCover implements InvocationHandler {
 	 * @param entry the entry the replay logged
 	 */
 	void continueFrom(ResultSet replayed, TransactionLog.Entry entry) {
-		ResultSetCover cover = (ResultSetCover) Proxy.getInvocationHandler(replayed);
+		ResultSetCover cover = (ResultSetCover) Cover.of(replayed);
 		this.resultSet = cover.resultSet;
 		this.entry = entry;
 		entry.resultSet(this);
+	}
+
+	@Override
+	Object direct(int index) {
+		// Logged reads take the slow path.
+		return (this.entry == null) ? this.resultSet : null;
+	}
+
+	@Override
+	public String toString() {
+		return "HaResultSet[" + this.resultSet + "]";
 	}
 
 	@Override
@@ -77,7 +102,7 @@ final class ResultSetCover implements InvocationHandler {
 			return switch (method.getName()) {
 				case "equals" -> proxy == args[0];
 				case "hashCode" -> System.identityHashCode(proxy);
-				default -> "HaResultSet[" + this.resultSet + "]";
+				default -> toString();
 			};
 		}
 		String name = method.getName();

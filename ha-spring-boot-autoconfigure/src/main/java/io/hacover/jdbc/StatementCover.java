@@ -1,10 +1,12 @@
 package io.hacover.jdbc;
 
-import java.lang.reflect.InvocationHandler;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodType;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
-import java.lang.reflect.Proxy;
+import java.sql.CallableStatement;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -22,9 +24,22 @@ import java.util.Objects;
  * Every operation runs through the HA connection, which recovers it as it does its own
  * operations.
  * <p>
+ * A parameter set by position on a statement whose physical statement was made on the
+ * current session is set there directly, and kept without boxing.
+ * <p>
  * As JDBC statements are, a cover is meant for one thread at a time.
  */
-final class StatementCover implements InvocationHandler {
+class StatementCover extends Cover {
+
+	private static final MethodType FACTORY = MethodType.methodType(StatementCover.class, Connection.class,
+			Method.class, Object[].class);
+
+	private static final Map<Class<?>, CoverClass> CLASSES = Map.of(Statement.class,
+			CoverClass.of(Statement.class, StatementCover.class, StatementCover::slow, FACTORY),
+			PreparedStatement.class,
+			CoverClass.of(PreparedStatement.class, StatementCover.class, StatementCover::slow, FACTORY),
+			CallableStatement.class,
+			CoverClass.of(CallableStatement.class, StatementCover.class, StatementCover::slow, FACTORY));
 
 	private final Connection connection;
 
@@ -50,9 +65,14 @@ final class StatementCover implements InvocationHandler {
 	private Method[] setters = NO_SETTERS;
 
 	/**
-	 * The arguments of each parameter's setter, by position as {@link #setters}.
+	 * The value of each parameter whose setter takes a primitive, as {@code long} bits.
 	 */
-	private Object[][] setterArguments = new Object[0][];
+	private long[] bits = new long[0];
+
+	/**
+	 * The value of each parameter whose setter takes a reference.
+	 */
+	private Object[] values = NO_ARGUMENTS;
 
 	/**
 	 * The operation in progress: one call object, used again, as the cover is meant for
@@ -66,15 +86,15 @@ final class StatementCover implements InvocationHandler {
 
 	private Object session;
 
-	private boolean closed;
+	private TransactionStatus sessionStatus;
 
-	private Object proxy;
+	private boolean closed;
 
 	private SessionSql.Effect preparedEffect;
 
 	private String preparedRefusal;
 
-	private StatementCover(Connection connection, Method creator, Object[] creatorArgs) {
+	StatementCover(Connection connection, Method creator, Object[] creatorArgs) {
 		this.connection = connection;
 		this.creator = creator;
 		this.creatorArgs = creatorArgs;
@@ -89,11 +109,54 @@ final class StatementCover implements InvocationHandler {
 	 * @return the statement, of the type the method returns
 	 */
 	static Object create(Connection connection, Method creator, Object[] creatorArgs) {
-		Class<?> type = creator.getReturnType();
-		StatementCover cover = new StatementCover(connection, creator,
-				(creatorArgs != null) ? creatorArgs.clone() : new Object[0]);
-		cover.proxy = Proxy.newProxyInstance(StatementCover.class.getClassLoader(), new Class<?>[] { type }, cover);
-		return cover.proxy;
+		CoverClass type = CLASSES.get(creator.getReturnType());
+		Object[] args = (creatorArgs != null) ? creatorArgs.clone() : NO_ARGUMENTS;
+		MethodHandle generated = type.constructor();
+		StatementCover cover;
+		try {
+			cover = (generated != null) ? (StatementCover) generated.invokeExact(connection, creator, args)
+					: new StatementCover(connection, creator, args);
+		}
+		catch (Throwable ex) {
+			throw new IllegalStateException(ex);
+		}
+		return type.expose(cover);
+	}
+
+	/**
+	 * Whether an operation always takes the slow path: all but the setters of parameters
+	 * by position.
+	 */
+	private static boolean slow(Method method) {
+		return !CoverClassWriter.isParameterSetter(method);
+	}
+
+	@Override
+	Object direct(int index) {
+		// A parameter setter: directly, when the statement is made on the current
+		// session; else made again there first, on the slow path. A session is known by
+		// its transaction status, which is its own.
+		Statement current = this.physical;
+		return (current != null && !this.closed
+				&& this.sessionStatus == ((StatementHost) this.connection).transactionStatus()) ? current : null;
+	}
+
+	@Override
+	void parameter(int index, int position, long value) {
+		int at = slot(index, position);
+		this.bits[at] = value;
+		this.values[at] = null;
+	}
+
+	@Override
+	void parameter(int index, int position, Object value) {
+		int at = slot(index, position);
+		this.values[at] = value;
+	}
+
+	@Override
+	public String toString() {
+		return "HaStatement[" + sql() + "]";
 	}
 
 	@Override
@@ -103,7 +166,7 @@ final class StatementCover implements InvocationHandler {
 			return switch (name) {
 				case "equals" -> proxy == args[0];
 				case "hashCode" -> System.identityHashCode(proxy);
-				default -> "HaStatement[" + sql() + "]";
+				default -> toString();
 			};
 		}
 		switch (name) {
@@ -161,6 +224,7 @@ final class StatementCover implements InvocationHandler {
 			this.physical = (Statement) call(physicalConnection, this.creator, this.creatorArgs);
 			replay();
 			this.session = current;
+			this.sessionStatus = ((StatementHost) current).transactionStatus();
 		}
 		if (parameters != null) {
 			for (SessionJournal.Call parameter : parameters) {
@@ -178,7 +242,7 @@ final class StatementCover implements InvocationHandler {
 			}
 		}
 		remember(method, args);
-		return (result instanceof ResultSet resultSet) ? ResultSetCover.create(resultSet, this.proxy, this.connection)
+		return (result instanceof ResultSet resultSet) ? ResultSetCover.create(resultSet, self(), this.connection)
 				: result;
 	}
 
@@ -230,7 +294,7 @@ final class StatementCover implements InvocationHandler {
 		List<SessionJournal.Call> parameters = new ArrayList<>(this.settings.values());
 		for (int i = 0; i < this.setters.length; i++) {
 			if (this.setters[i] != null) {
-				parameters.add(new SessionJournal.Call(this.setters[i], this.setterArguments[i]));
+				parameters.add(parameterCall(i));
 			}
 		}
 		return parameters;
@@ -298,11 +362,14 @@ final class StatementCover implements InvocationHandler {
 		else if (name.equals("clearParameters")) {
 			this.settings.keySet().removeIf((key) -> key.startsWith("#"));
 			Arrays.fill(this.setters, null);
-			Arrays.fill(this.setterArguments, null);
+			Arrays.fill(this.values, null);
 		}
 		else if (name.startsWith("set") && args.length > 1 && args[0] instanceof Integer position
 				&& !name.equals("setCursorName")) {
-			setParameter(position, method, args);
+			Class<?> type = method.getParameterTypes()[1];
+			int at = slot(method, position);
+			this.bits[at] = type.isPrimitive() ? bitsOf(type, args[1]) : 0;
+			this.values[at] = type.isPrimitive() ? null : args[1];
 		}
 		else if (name.startsWith("set") || name.equals("registerOutParameter")) {
 			boolean parameter = args.length > 1 && (args[0] instanceof Integer || args[0] instanceof String)
@@ -313,18 +380,71 @@ final class StatementCover implements InvocationHandler {
 		}
 	}
 
+	private int slot(int index, int position) {
+		return slot(method(index), position);
+	}
+
 	/**
-	 * Remembers a parameter set by position: its arguments array as it came, which no one
-	 * changes afterwards.
+	 * Returns the slot of a parameter set by position, made room for, with its setter
+	 * noted.
 	 */
-	private void setParameter(int position, Method setter, Object[] args) {
+	private int slot(Method setter, int position) {
 		if (position > this.setters.length) {
 			int length = Math.max(position, this.setters.length * 2);
 			this.setters = Arrays.copyOf(this.setters, length);
-			this.setterArguments = Arrays.copyOf(this.setterArguments, length);
+			this.bits = Arrays.copyOf(this.bits, length);
+			this.values = Arrays.copyOf(this.values, length);
 		}
 		this.setters[position - 1] = setter;
-		this.setterArguments[position - 1] = args;
+		return position - 1;
+	}
+
+	/**
+	 * Returns the setter call that sets a parameter again, from its slot.
+	 */
+	private SessionJournal.Call parameterCall(int slot) {
+		Method setter = this.setters[slot];
+		Class<?> type = setter.getParameterTypes()[1];
+		Object value = type.isPrimitive() ? valueOf(type, this.bits[slot]) : this.values[slot];
+		return new SessionJournal.Call(setter, new Object[] { slot + 1, value });
+	}
+
+	private static long bitsOf(Class<?> type, Object value) {
+		if (type == boolean.class) {
+			return ((Boolean) value) ? 1 : 0;
+		}
+		if (type == char.class) {
+			return (Character) value;
+		}
+		if (type == double.class) {
+			return Double.doubleToRawLongBits((Double) value);
+		}
+		if (type == float.class) {
+			return Float.floatToRawIntBits((Float) value);
+		}
+		return ((Number) value).longValue();
+	}
+
+	private static Object valueOf(Class<?> type, long bits) {
+		if (type == boolean.class) {
+			return bits != 0;
+		}
+		if (type == char.class) {
+			return (char) bits;
+		}
+		if (type == double.class) {
+			return Double.longBitsToDouble(bits);
+		}
+		if (type == float.class) {
+			return Float.intBitsToFloat((int) bits);
+		}
+		if (type == long.class) {
+			return bits;
+		}
+		if (type == int.class) {
+			return (int) bits;
+		}
+		return (type == short.class) ? (Object) (short) bits : (Object) (byte) bits;
 	}
 
 	@SuppressWarnings("unchecked")
@@ -350,7 +470,7 @@ final class StatementCover implements InvocationHandler {
 		}
 		for (int i = 0; i < this.setters.length; i++) {
 			if (this.setters[i] != null) {
-				new SessionJournal.Call(this.setters[i], this.setterArguments[i]).applyTo(this.physical);
+				parameterCall(i).applyTo(this.physical);
 			}
 		}
 	}

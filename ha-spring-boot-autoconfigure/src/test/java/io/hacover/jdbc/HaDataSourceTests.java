@@ -3,6 +3,7 @@ package io.hacover.jdbc;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
+import java.sql.CallableStatement;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
 import java.sql.PreparedStatement;
@@ -444,6 +445,22 @@ class HaDataSourceTests {
 				.isInstanceOf(SQLException.class);
 		}
 		assertThat(ids("app.params")).containsExactly(1, 2);
+	}
+
+	@Test
+	@DisplayName("H10: the HA connection and its statements, result sets and metadata are generated classes, not JDK "
+			+ "proxies, so that their direct calls box and allocate nothing")
+	void coversAreGeneratedClasses() throws SQLException {
+		try (Connection connection = this.dataSource.getConnection();
+				Statement statement = connection.createStatement();
+				PreparedStatement prepared = connection.prepareStatement("select ?");
+				CallableStatement callable = connection.prepareCall("select 1");
+				ResultSet rows = statement.executeQuery("select 1")) {
+			assertThat(List.of(connection, statement, prepared, callable, rows, connection.getMetaData()))
+				.allSatisfy((cover) -> assertThat(Proxy.isProxyClass(cover.getClass())).as(cover.toString()).isFalse());
+			assertThat(connection).isInstanceOf(io.hacover.core.HaConnection.class);
+			assertThat(rows.getStatement()).isSameAs(statement);
+		}
 	}
 
 	private static void freshTable(String table, String columns) throws SQLException {
