@@ -52,8 +52,10 @@ class StatementCover extends Cover {
 	private static final Method[] NO_SETTERS = {};
 
 	/**
-	 * The settings of the statement, and the parameters set by name or registered as OUT
-	 * parameters, in the order they were set.
+	 * The settings of the statement, and the parameters set by name, with more than a
+	 * value (a type, a length, a calendar) or registered as OUT parameters, in the order
+	 * they were set; applied before the parameters set by position with a value alone,
+	 * which therefore win when set last.
 	 */
 	private final Map<String, SessionJournal.Call> settings = new LinkedHashMap<>();
 
@@ -364,10 +366,9 @@ class StatementCover extends Cover {
 			Arrays.fill(this.setters, null);
 			Arrays.fill(this.values, null);
 		}
-		else if (name.startsWith("set") && args.length > 1 && args[0] instanceof Integer position
-				&& !name.equals("setCursorName")) {
+		else if (CoverClassWriter.isParameterSetter(method)) {
 			Class<?> type = method.getParameterTypes()[1];
-			int at = slot(method, position);
+			int at = slot(method, (Integer) args[0]);
 			this.bits[at] = type.isPrimitive() ? bitsOf(type, args[1]) : 0;
 			this.values[at] = type.isPrimitive() ? null : args[1];
 		}
@@ -377,6 +378,11 @@ class StatementCover extends Cover {
 			String key = parameter ? "#" + args[0] + (name.equals("registerOutParameter") ? ":out" : "") : name;
 			this.settings.remove(key);
 			this.settings.put(key, new SessionJournal.Call(method, args.clone()));
+			if (parameter && !name.equals("registerOutParameter") && args[0] instanceof Integer position
+					&& position <= this.setters.length) {
+				// Set again with more arguments: the map's entry is the parameter now.
+				this.setters[position - 1] = null;
+			}
 		}
 	}
 

@@ -10,6 +10,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.sql.Types;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -420,7 +421,8 @@ class HaDataSourceTests {
 
 	@Test
 	@DisplayName("H10 H27: a prepared statement made again on the recovered session gets its pending batch and the "
-			+ "parameters set by position before the failure; parameters cleared stay cleared")
+			+ "parameters set by position before the failure, the one set last winning; parameters cleared stay "
+			+ "cleared")
 	void parametersAndPendingBatchAreMadeAgain() throws SQLException {
 		freshTable("app.params", "id int, note text");
 		try (Connection connection = this.dataSource.getConnection();
@@ -443,8 +445,24 @@ class HaDataSourceTests {
 			insert.setInt(1, 3);
 			assertThat(catchThrowable(insert::executeUpdate)).as("parameter 2 was cleared")
 				.isInstanceOf(SQLException.class);
+			insert.setObject(2, "with its type", Types.VARCHAR);
+			insert.setString(2, "set last");
+			server.terminate(server.backendPid(connection));
+			try (Statement other = connection.createStatement(); ResultSet one = other.executeQuery("select 1")) {
+				assertThat(one.next()).isTrue();
+			}
+			assertThat(insert.executeUpdate()).isOne();
 		}
-		assertThat(ids("app.params")).containsExactly(1, 2);
+		assertThat(ids("app.params")).containsExactly(1, 2, 3);
+		try (Connection direct = server.dataSource().getConnection();
+				Statement check = direct.createStatement();
+				ResultSet notes = check.executeQuery("select note from app.params order by id")) {
+			List<String> stored = new ArrayList<>();
+			while (notes.next()) {
+				stored.add(notes.getString(1));
+			}
+			assertThat(stored).containsExactly("kept", "kept", "set last");
+		}
 	}
 
 	@Test
