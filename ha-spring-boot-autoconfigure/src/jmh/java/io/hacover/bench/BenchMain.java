@@ -235,7 +235,9 @@ public final class BenchMain {
 					new String[] { "id before COMMIT, fsync off", "commitIdNoFsync",
 							"plainInsertTransactionBesideIdNoFsync", "plainInsertTransactionWithIdNoFsync", "0.95" },
 					new String[] { "read transaction, fsync on", "readTransaction", "plainReadTransaction",
-							"haReadTransaction" });
+							"haReadTransaction" },
+					new String[] { "replay soak transaction, fsync on", "replayTransaction",
+							"plainReplayTransaction", "haReplayTransaction" });
 			boolean header = false;
 			for (String[] pair : pairs) {
 				RunResult group = results.get(pair[1]);

@@ -43,7 +43,8 @@ import org.openjdk.jmh.annotations.TearDown;
  * {@code synchronous_commit} on), the HA side with the HA connections under the pool as
  * {@code ha.jdbc.enabled} puts them: a one-row insert transaction, whose HA side takes
  * the transaction's id before its commit (J4), and a transaction that only reads, which
- * takes none. The {@code commitId} groups show what taking the id costs alone: the same
+ * takes none, and the replay soak's transaction (read a balance, write two rows), which the
+ * HA side logs for replay (J7). The {@code commitId} groups show what taking the id costs alone: the same
  * insert transaction on plain connections, without and with the query the HA connection
  * sends before the commit, with {@code fsync} on and off.
  */
@@ -100,6 +101,10 @@ public class JdbcBenchmark {
 				Statement statement = connection.createStatement()) {
 			statement.execute("create table bench_item (id bigserial primary key, name text not null)");
 			statement.execute("insert into bench_item (name) values ('first')");
+			statement.execute("create table accounts (id int primary key, balance int not null)");
+			statement.execute("insert into accounts values (1, 1000)");
+			statement.execute(
+					"create table moves (id bigserial primary key, account int not null, amount int not null)");
 		}
 	}
 
@@ -228,6 +233,20 @@ public class JdbcBenchmark {
 		return readTransaction(this.haDurable);
 	}
 
+	@Benchmark
+	@Group("replayTransaction")
+	@GroupThreads(1)
+	public int plainReplayTransaction() throws SQLException {
+		return replayTransaction(this.plainDurable);
+	}
+
+	@Benchmark
+	@Group("replayTransaction")
+	@GroupThreads(1)
+	public int haReplayTransaction() throws SQLException {
+		return replayTransaction(this.haDurable);
+	}
+
 	/**
 	 * Returns a HikariCP pool with its defaults over a data source: the pool holds HA
 	 * connections when it is an HA data source.
@@ -311,6 +330,35 @@ public class JdbcBenchmark {
 			connection.commit();
 			connection.setAutoCommit(true);
 			return length;
+		}
+	}
+
+	/**
+	 * The replay soak's transaction (J7): read a balance, write two rows, commit; the HA
+	 * side logs it for replay and takes its id before the commit.
+	 */
+	private static int replayTransaction(DataSource dataSource) throws SQLException {
+		try (Connection connection = dataSource.getConnection()) {
+			connection.setAutoCommit(false);
+			int balance;
+			try (PreparedStatement read = connection.prepareStatement("select balance from accounts where id = ?")) {
+				read.setInt(1, 1);
+				try (ResultSet result = read.executeQuery()) {
+					result.next();
+					balance = result.getInt(1);
+				}
+			}
+			try (PreparedStatement move = connection
+				.prepareStatement("insert into moves (account, amount) values (?, ?)")) {
+				move.setInt(1, 1);
+				move.setInt(2, -1);
+				balance += move.executeUpdate();
+				move.setInt(2, 1);
+				balance += move.executeUpdate();
+			}
+			connection.commit();
+			connection.setAutoCommit(true);
+			return balance;
 		}
 	}
 
