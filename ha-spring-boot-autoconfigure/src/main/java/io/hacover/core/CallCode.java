@@ -1,5 +1,8 @@
 package io.hacover.core;
 
+import java.lang.reflect.Method;
+import java.lang.reflect.UndeclaredThrowableException;
+
 import org.springframework.asm.MethodVisitor;
 import org.springframework.asm.Opcodes;
 import org.springframework.asm.Type;
@@ -38,6 +41,56 @@ public final class CallCode {
 			box(code, parameter);
 			code.visitInsn(Opcodes.AASTORE);
 			slot += parameter.getSize();
+		}
+	}
+
+	/**
+	 * Pushes the method's own parameters, from local 1 on, as they are.
+	 * @param code the method's code
+	 * @param parameters the method's parameter types
+	 */
+	public static void pushParameters(MethodVisitor code, Type[] parameters) {
+		int slot = 1;
+		for (Type parameter : parameters) {
+			code.visitVarInsn(parameter.getOpcode(Opcodes.ILOAD), slot);
+			slot += parameter.getSize();
+		}
+	}
+
+	/**
+	 * Returns what a generated method throws for {@code error}: the error itself if the
+	 * method may throw it, else an {@link UndeclaredThrowableException}, as a JDK proxy
+	 * does.
+	 * @param method the interface method
+	 * @param error the error
+	 * @return what to throw
+	 */
+	public static Throwable declared(Method method, Throwable error) {
+		if (error instanceof RuntimeException || error instanceof Error) {
+			return error;
+		}
+		for (Class<?> declared : method.getExceptionTypes()) {
+			if (declared.isInstance(error)) {
+				return error;
+			}
+		}
+		return new UndeclaredThrowableException(error);
+	}
+
+	/**
+	 * Returns whether an interface method is one of {@code Object}'s ({@code equals},
+	 * {@code hashCode}, {@code toString}), which generated classes leave to their
+	 * superclass.
+	 * @param method the method
+	 * @return {@code true} for a method of {@code Object}
+	 */
+	public static boolean isObjectMethod(Method method) {
+		try {
+			Object.class.getMethod(method.getName(), method.getParameterTypes());
+			return true;
+		}
+		catch (NoSuchMethodException ex) {
+			return false;
 		}
 	}
 

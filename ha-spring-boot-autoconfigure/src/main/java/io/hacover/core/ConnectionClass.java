@@ -142,15 +142,7 @@ final class ConnectionClass {
 	 * @return what to throw
 	 */
 	Throwable declared(int index, Throwable error) {
-		if (error instanceof RuntimeException || error instanceof Error) {
-			return error;
-		}
-		for (Class<?> declared : this.methods[index].getExceptionTypes()) {
-			if (declared.isInstance(error)) {
-				return error;
-			}
-		}
-		return new UndeclaredThrowableException(error);
+		return CallCode.declared(this.methods[index], error);
 	}
 
 	private static ConnectionClass jdkProxy(Class<?>[] interfaces) {
@@ -194,7 +186,7 @@ final class ConnectionClass {
 		Map<String, Method> methods = new LinkedHashMap<>();
 		for (Class<?> type : interfaces) {
 			for (Method method : type.getMethods()) {
-				if (Modifier.isStatic(method.getModifiers()) || isObjectMethod(method)) {
+				if (Modifier.isStatic(method.getModifiers()) || CallCode.isObjectMethod(method)) {
 					continue;
 				}
 				if (!accessible(method.getDeclaringClass(), home) || !resolvable(method, home)
@@ -205,16 +197,6 @@ final class ConnectionClass {
 			}
 		}
 		return new ArrayList<>(methods.values()).toArray(Method[]::new);
-	}
-
-	private static boolean isObjectMethod(Method method) {
-		try {
-			Object.class.getMethod(method.getName(), method.getParameterTypes());
-			return true;
-		}
-		catch (NoSuchMethodException ex) {
-			return false;
-		}
 	}
 
 	/**

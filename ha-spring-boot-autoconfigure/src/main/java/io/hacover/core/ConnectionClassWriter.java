@@ -140,11 +140,7 @@ final class ConnectionClassWriter {
 		loadResource(code, current);
 		String owner = Type.getInternalName(method.getDeclaringClass());
 		code.visitTypeInsn(Opcodes.CHECKCAST, owner);
-		int slot = 1;
-		for (Type parameter : parameters) {
-			code.visitVarInsn(parameter.getOpcode(Opcodes.ILOAD), slot);
-			slot += parameter.getSize();
-		}
+		CallCode.pushParameters(code, parameters);
 		code.visitLabel(start);
 		code.visitMethodInsn(Opcodes.INVOKEINTERFACE, owner, method.getName(), Type.getMethodDescriptor(method), true);
 		code.visitLabel(end);

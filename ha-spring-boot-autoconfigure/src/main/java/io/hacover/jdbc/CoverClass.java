@@ -6,13 +6,13 @@ import java.lang.invoke.MethodType;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.lang.reflect.Proxy;
-import java.lang.reflect.UndeclaredThrowableException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 
+import io.hacover.core.CallCode;
 import org.springframework.asm.Type;
 import org.springframework.core.NativeDetector;
 import org.springframework.core.SpringProperties;
@@ -112,22 +112,14 @@ final class CoverClass {
 
 	/**
 	 * Returns what a generated method throws for {@code error}: the error itself if the
-	 * method may throw it, else an {@link UndeclaredThrowableException}, as a JDK proxy
+	 * method may throw it, else an {@code UndeclaredThrowableException}, as a JDK proxy
 	 * does.
 	 * @param index the index of the method
 	 * @param error the error
 	 * @return what to throw
 	 */
 	Throwable declared(int index, Throwable error) {
-		if (error instanceof RuntimeException || error instanceof Error) {
-			return error;
-		}
-		for (Class<?> declared : this.methods[index].getExceptionTypes()) {
-			if (declared.isInstance(error)) {
-				return error;
-			}
-		}
-		return new UndeclaredThrowableException(error);
+		return CallCode.declared(this.methods[index], error);
 	}
 
 	/**
@@ -137,21 +129,11 @@ final class CoverClass {
 	private static Method[] methodsOf(Class<?> type) {
 		Map<String, Method> methods = new LinkedHashMap<>();
 		for (Method method : type.getMethods()) {
-			if (!Modifier.isStatic(method.getModifiers()) && !isObjectMethod(method)) {
+			if (!Modifier.isStatic(method.getModifiers()) && !CallCode.isObjectMethod(method)) {
 				methods.putIfAbsent(method.getName() + Type.getMethodDescriptor(method), method);
 			}
 		}
 		return methods.values().toArray(Method[]::new);
-	}
-
-	private static boolean isObjectMethod(Method method) {
-		try {
-			Object.class.getMethod(method.getName(), method.getParameterTypes());
-			return true;
-		}
-		catch (NoSuchMethodException ex) {
-			return false;
-		}
 	}
 
 }

@@ -81,11 +81,7 @@ final class CoverClassWriter {
 		MethodVisitor code = writer.visitMethod(0, "<init>", descriptor, null, null);
 		code.visitCode();
 		code.visitVarInsn(Opcodes.ALOAD, 0);
-		int slot = 1;
-		for (Type parameter : types) {
-			code.visitVarInsn(parameter.getOpcode(Opcodes.ILOAD), slot);
-			slot += parameter.getSize();
-		}
+		CallCode.pushParameters(code, types);
 		code.visitMethodInsn(Opcodes.INVOKESPECIAL, superName, "<init>", descriptor, false);
 		code.visitInsn(Opcodes.RETURN);
 		code.visitMaxs(0, 0);
@@ -138,11 +134,7 @@ final class CoverClassWriter {
 		code.visitVarInsn(Opcodes.ALOAD, target);
 		String owner = Type.getInternalName(method.getDeclaringClass());
 		code.visitTypeInsn(Opcodes.CHECKCAST, owner);
-		int slot = 1;
-		for (Type parameter : parameters) {
-			code.visitVarInsn(parameter.getOpcode(Opcodes.ILOAD), slot);
-			slot += parameter.getSize();
-		}
+		CallCode.pushParameters(code, parameters);
 		code.visitLabel(start);
 		code.visitMethodInsn(Opcodes.INVOKEINTERFACE, owner, method.getName(), Type.getMethodDescriptor(method), true);
 		code.visitLabel(end);
