@@ -1,8 +1,10 @@
 package io.hacover.jdbc;
 
 import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
+import java.sql.SQLException;
 
 /**
  * The state of one JDBC cover (a statement, result set, metadata or the session behind an
@@ -119,6 +121,36 @@ abstract class Cover implements InvocationHandler {
 	final void expose(CoverClass type, Object self) {
 		this.type = type;
 		this.self = self;
+	}
+
+	/**
+	 * Calls a method reflectively on the driver's object, throwing what it threw.
+	 * @param target the driver's object
+	 * @param method the method
+	 * @param args its arguments
+	 * @return what it returned
+	 * @throws SQLException what it threw; a checked exception of another kind, wrapped
+	 */
+	static Object call(Object target, Method method, Object[] args) throws SQLException {
+		try {
+			return method.invoke(target, args);
+		}
+		catch (InvocationTargetException ex) {
+			Throwable cause = ex.getCause();
+			if (cause instanceof SQLException sql) {
+				throw sql;
+			}
+			if (cause instanceof RuntimeException runtime) {
+				throw runtime;
+			}
+			if (cause instanceof Error error) {
+				throw error;
+			}
+			throw new SQLException(cause);
+		}
+		catch (IllegalAccessException ex) {
+			throw new IllegalStateException(ex);
+		}
 	}
 
 	/**

@@ -2,7 +2,6 @@ package io.hacover.jdbc;
 
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodType;
-import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.sql.CallableStatement;
 import java.sql.Connection;
@@ -103,7 +102,7 @@ class JdbcSession extends Cover implements StatementHost {
 
 	@Override
 	public Object metaData(StatementHost.MetaDataCall call) throws SQLException {
-		return invokeOn(this.physical.getMetaData(), call.operation(), call.arguments());
+		return call(this.physical.getMetaData(), call.operation(), call.arguments());
 	}
 
 	@Override
@@ -165,7 +164,7 @@ class JdbcSession extends Cover implements StatementHost {
 		}
 		if (method.getDeclaringClass() == StatementHost.class) {
 			// A JDK proxy in front of this session (no generated class).
-			return invokeOn(this, method, arguments);
+			return call(this, method, arguments);
 		}
 		if (this.journal.transactionLost() && LostTransaction.answer(this.journal, method, arguments)) {
 			return null;
@@ -180,7 +179,7 @@ class JdbcSession extends Cover implements StatementHost {
 		if (commit) {
 			this.commits.beforeCommit(this.physical.isReadOnly());
 		}
-		Object result = invokeOn(this.physical, method, arguments);
+		Object result = call(this.physical, method, arguments);
 		if (commit) {
 			this.commits.afterCommit();
 		}
@@ -263,27 +262,6 @@ class JdbcSession extends Cover implements StatementHost {
 		this.lastUsed = now;
 		if (idle && !this.physical.isValid(VALIDATION_TIMEOUT_SECONDS)) {
 			throw new StatementNotSentException();
-		}
-	}
-
-	private static Object invokeOn(Object target, Method method, Object[] args) throws SQLException {
-		try {
-			return method.invoke(target, args);
-		}
-		catch (InvocationTargetException ex) {
-			if (ex.getCause() instanceof SQLException sql) {
-				throw sql;
-			}
-			if (ex.getCause() instanceof RuntimeException runtime) {
-				throw runtime;
-			}
-			if (ex.getCause() instanceof Error error) {
-				throw error;
-			}
-			throw new SQLException(ex.getCause());
-		}
-		catch (IllegalAccessException ex) {
-			throw new IllegalStateException(ex);
 		}
 	}
 

@@ -2,7 +2,6 @@ package io.hacover.jdbc;
 
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodType;
-import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.sql.CallableStatement;
 import java.sql.Connection;
@@ -11,7 +10,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,8 +47,6 @@ class StatementCover extends Cover {
 
 	private static final Object[] NO_ARGUMENTS = {};
 
-	private static final Method[] NO_SETTERS = {};
-
 	/**
 	 * The settings of the statement, and the parameters set by name, with more than a
 	 * value (a type, a length, a calendar) or registered as OUT parameters, in the order
@@ -60,21 +56,10 @@ class StatementCover extends Cover {
 	private final Map<String, SessionJournal.Call> settings = new LinkedHashMap<>();
 
 	/**
-	 * The setter of each parameter set by position (index 0 is position 1), or
-	 * {@code null}; kept apart from the settings so that setting a parameter again
-	 * allocates nothing.
+	 * The parameters set by position with a value alone, kept apart from the settings so
+	 * that setting a parameter again allocates nothing.
 	 */
-	private Method[] setters = NO_SETTERS;
-
-	/**
-	 * The value of each parameter whose setter takes a primitive, as {@code long} bits.
-	 */
-	private long[] bits = new long[0];
-
-	/**
-	 * The value of each parameter whose setter takes a reference.
-	 */
-	private Object[] values = NO_ARGUMENTS;
+	private final PositionalParameters positional = new PositionalParameters();
 
 	/**
 	 * The operation in progress: one call object, used again, as the cover is meant for
@@ -86,9 +71,11 @@ class StatementCover extends Cover {
 
 	private Statement physical;
 
-	private Object session;
-
-	private TransactionStatus sessionStatus;
+	/**
+	 * The session the physical statement was made on, known by its transaction status,
+	 * which is its own.
+	 */
+	private TransactionStatus session;
 
 	private boolean closed;
 
@@ -136,24 +123,20 @@ class StatementCover extends Cover {
 	@Override
 	Object direct(int index) {
 		// A parameter setter: directly, when the statement is made on the current
-		// session; else made again there first, on the slow path. A session is known by
-		// its transaction status, which is its own.
+		// session; else made again there first, on the slow path.
 		Statement current = this.physical;
 		return (current != null && !this.closed
-				&& this.sessionStatus == ((StatementHost) this.connection).transactionStatus()) ? current : null;
+				&& this.session == ((StatementHost) this.connection).transactionStatus()) ? current : null;
 	}
 
 	@Override
 	void parameter(int index, int position, long value) {
-		int at = slot(index, position);
-		this.bits[at] = value;
-		this.values[at] = null;
+		this.positional.set(method(index), position, value);
 	}
 
 	@Override
 	void parameter(int index, int position, Object value) {
-		int at = slot(index, position);
-		this.values[at] = value;
+		this.positional.set(method(index), position, value);
 	}
 
 	@Override
@@ -221,12 +204,12 @@ class StatementCover extends Cover {
 	 */
 	Object runOn(Object current, Connection physicalConnection, Method method, Object[] args,
 			List<SessionJournal.Call> parameters) throws SQLException {
-		if (this.session != current) {
+		TransactionStatus session = ((StatementHost) current).transactionStatus();
+		if (this.session != session) {
 			closeQuietly(this.physical);
 			this.physical = (Statement) call(physicalConnection, this.creator, this.creatorArgs);
 			replay();
-			this.session = current;
-			this.sessionStatus = ((StatementHost) current).transactionStatus();
+			this.session = session;
 		}
 		if (parameters != null) {
 			for (SessionJournal.Call parameter : parameters) {
@@ -294,11 +277,7 @@ class StatementCover extends Cover {
 	 */
 	List<SessionJournal.Call> parameters() {
 		List<SessionJournal.Call> parameters = new ArrayList<>(this.settings.values());
-		for (int i = 0; i < this.setters.length; i++) {
-			if (this.setters[i] != null) {
-				parameters.add(parameterCall(i));
-			}
-		}
+		this.positional.addTo(parameters);
 		return parameters;
 	}
 
@@ -363,14 +342,10 @@ class StatementCover extends Cover {
 		}
 		else if (name.equals("clearParameters")) {
 			this.settings.keySet().removeIf((key) -> key.startsWith("#"));
-			Arrays.fill(this.setters, null);
-			Arrays.fill(this.values, null);
+			this.positional.clear();
 		}
 		else if (CoverClassWriter.isParameterSetter(method)) {
-			Class<?> type = method.getParameterTypes()[1];
-			int at = slot(method, (Integer) args[0]);
-			this.bits[at] = type.isPrimitive() ? bitsOf(type, args[1]) : 0;
-			this.values[at] = type.isPrimitive() ? null : args[1];
+			this.positional.set(method, args);
 		}
 		else if (name.startsWith("set") || name.equals("registerOutParameter")) {
 			boolean parameter = args.length > 1 && (args[0] instanceof Integer || args[0] instanceof String)
@@ -378,79 +353,11 @@ class StatementCover extends Cover {
 			String key = parameter ? "#" + args[0] + (name.equals("registerOutParameter") ? ":out" : "") : name;
 			this.settings.remove(key);
 			this.settings.put(key, new SessionJournal.Call(method, args.clone()));
-			if (parameter && !name.equals("registerOutParameter") && args[0] instanceof Integer position
-					&& position <= this.setters.length) {
-				// Set again with more arguments: the map's entry is the parameter now.
-				this.setters[position - 1] = null;
+			if (parameter && !name.equals("registerOutParameter") && args[0] instanceof Integer position) {
+				// Set again with more than a value: the map's entry is the parameter now.
+				this.positional.clear(position);
 			}
 		}
-	}
-
-	private int slot(int index, int position) {
-		return slot(method(index), position);
-	}
-
-	/**
-	 * Returns the slot of a parameter set by position, made room for, with its setter
-	 * noted.
-	 */
-	private int slot(Method setter, int position) {
-		if (position > this.setters.length) {
-			int length = Math.max(position, this.setters.length * 2);
-			this.setters = Arrays.copyOf(this.setters, length);
-			this.bits = Arrays.copyOf(this.bits, length);
-			this.values = Arrays.copyOf(this.values, length);
-		}
-		this.setters[position - 1] = setter;
-		return position - 1;
-	}
-
-	/**
-	 * Returns the setter call that sets a parameter again, from its slot.
-	 */
-	private SessionJournal.Call parameterCall(int slot) {
-		Method setter = this.setters[slot];
-		Class<?> type = setter.getParameterTypes()[1];
-		Object value = type.isPrimitive() ? valueOf(type, this.bits[slot]) : this.values[slot];
-		return new SessionJournal.Call(setter, new Object[] { slot + 1, value });
-	}
-
-	private static long bitsOf(Class<?> type, Object value) {
-		if (type == boolean.class) {
-			return ((Boolean) value) ? 1 : 0;
-		}
-		if (type == char.class) {
-			return (Character) value;
-		}
-		if (type == double.class) {
-			return Double.doubleToRawLongBits((Double) value);
-		}
-		if (type == float.class) {
-			return Float.floatToRawIntBits((Float) value);
-		}
-		return ((Number) value).longValue();
-	}
-
-	private static Object valueOf(Class<?> type, long bits) {
-		if (type == boolean.class) {
-			return bits != 0;
-		}
-		if (type == char.class) {
-			return (char) bits;
-		}
-		if (type == double.class) {
-			return Double.longBitsToDouble(bits);
-		}
-		if (type == float.class) {
-			return Float.intBitsToFloat((int) bits);
-		}
-		if (type == long.class) {
-			return bits;
-		}
-		if (type == int.class) {
-			return (int) bits;
-		}
-		return (type == short.class) ? (Object) (short) bits : (Object) (byte) bits;
 	}
 
 	@SuppressWarnings("unchecked")
@@ -474,33 +381,7 @@ class StatementCover extends Cover {
 		for (SessionJournal.Call call : this.settings.values()) {
 			call.applyTo(this.physical);
 		}
-		for (int i = 0; i < this.setters.length; i++) {
-			if (this.setters[i] != null) {
-				parameterCall(i).applyTo(this.physical);
-			}
-		}
-	}
-
-	private static Object call(Object target, Method method, Object[] args) throws SQLException {
-		try {
-			return method.invoke(target, args);
-		}
-		catch (InvocationTargetException ex) {
-			Throwable cause = ex.getCause();
-			if (cause instanceof SQLException sql) {
-				throw sql;
-			}
-			if (cause instanceof RuntimeException runtime) {
-				throw runtime;
-			}
-			if (cause instanceof Error error) {
-				throw error;
-			}
-			throw new SQLException(cause);
-		}
-		catch (IllegalAccessException ex) {
-			throw new IllegalStateException(ex);
-		}
+		this.positional.applyTo(this.physical);
 	}
 
 	private static void closeQuietly(Statement statement) {

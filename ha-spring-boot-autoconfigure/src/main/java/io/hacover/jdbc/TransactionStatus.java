@@ -20,13 +20,14 @@ import org.springframework.util.ClassUtils;
  * <p>
  * For any other driver, or when the status cannot be read, the answer is "in a
  * transaction": a guess may only ever make the cover more careful.
+ * <p>
+ * There is one per physical connection, whatever the driver: the statement covers know
+ * the session they were made on by it.
  */
 final class TransactionStatus {
 
 	private static final boolean PGJDBC = ClassUtils.isPresent("org.postgresql.core.BaseConnection",
 			TransactionStatus.class.getClassLoader());
-
-	private static final TransactionStatus UNSURE = new TransactionStatus(null);
 
 	private final BooleanSupplier inTransaction;
 
@@ -37,7 +38,7 @@ final class TransactionStatus {
 	/**
 	 * Returns the status of a physical connection, to be read when it fails.
 	 * @param physical an open physical connection
-	 * @return its status
+	 * @return its status, a new one
 	 */
 	static TransactionStatus of(Connection physical) {
 		if (PGJDBC) {
@@ -51,7 +52,7 @@ final class TransactionStatus {
 				// Unsure: treated as inside a transaction.
 			}
 		}
-		return UNSURE;
+		return new TransactionStatus(null);
 	}
 
 	/**
