@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -122,6 +124,71 @@ public final class PostgresServer implements AutoCloseable {
 			deleteRecursively(directory);
 			throw ex;
 		}
+	}
+
+	/**
+	 * Starts a streaming standby of a primary, from the embedded binaries alone (J9): the
+	 * primary is stopped cleanly, its data directory copied, the copy given
+	 * {@code standby.signal}, a {@code primary_conninfo} to {@code primaryPort} (the
+	 * primary's, or a proxy's in front of it) and a replication slot of the primary's,
+	 * then the primary is started again and the standby started on a port of its own.
+	 * Returns once the standby accepts (read-only) connections; it streams once it has
+	 * connected to the primary.
+	 * @param primary the primary, running
+	 * @param primaryPort the port the standby reaches the primary on
+	 * @param name the standby's name: its replication slot and {@code application_name}
+	 * @return the standby
+	 * @throws IOException if a server cannot be started or the copy fails
+	 * @throws SQLException if the slot cannot be made
+	 */
+	public static PostgresServer standbyOf(PostgresServer primary, int primaryPort, String name)
+			throws IOException, SQLException {
+		Path directory = Files.createTempDirectory("hacover-postgres-standby-");
+		try {
+			primary.stop();
+			Path data = directory.resolve("data");
+			try (Stream<Path> files = Files.walk(primary.dataDirectory)) {
+				for (Path file : (Iterable<Path>) files::iterator) {
+					String relative = primary.dataDirectory.relativize(file).toString();
+					if (relative.equals("postmaster.pid") || relative.equals("postmaster.opts")) {
+						continue;
+					}
+					Path target = data.resolve(relative);
+					if (Files.isDirectory(file)) {
+						Files.createDirectories(target);
+					}
+					else {
+						Files.copy(file, target);
+					}
+				}
+			}
+			// PostgreSQL starts only on a data directory that its owner alone may read.
+			Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwx------"));
+			Files.createFile(data.resolve("standby.signal"));
+			Files.writeString(
+					data.resolve("postgresql.auto.conf"), "primary_conninfo = 'host=" + HOST + " port=" + primaryPort
+							+ " user=" + USER + " application_name=" + name + "'\nprimary_slot_name = '" + name + "'\n",
+					StandardOpenOption.APPEND);
+			primary.restart();
+			primary.execute("select pg_create_physical_replication_slot('" + name + "')");
+			return new PostgresServer(directory, primary.durability);
+		}
+		catch (IOException | SQLException | RuntimeException ex) {
+			deleteRecursively(directory);
+			throw ex;
+		}
+	}
+
+	/**
+	 * Promotes this standby to a primary ({@code pg_promote()}), on a new timeline, and
+	 * returns once it accepts writes.
+	 * @throws SQLException if it cannot be promoted
+	 */
+	public void promote() throws SQLException {
+		execute("select pg_promote(true, 30)");
+		await().atMost(TERMINATE_WAIT)
+			.pollInterval(POLL_INTERVAL)
+			.until(() -> queryForInt("select case when pg_is_in_recovery() then 0 else 1 end") == 1);
 	}
 
 	/**
