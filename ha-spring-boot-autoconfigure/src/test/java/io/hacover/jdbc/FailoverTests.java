@@ -7,26 +7,31 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import io.hacover.core.ConnectionSettings;
 import io.hacover.core.HaConnections;
 import io.hacover.core.RecoveryPolicy;
 import io.hacover.core.StaleConnectionClassifier;
+import io.hacover.core.HaEvent;
 import io.hacover.testsupport.PostgresServer;
+import io.hacover.testsupport.StatementRelay;
+import io.hacover.testsupport.StatementRelay.CutPoint;
+import io.hacover.testsupport.TcpFaultProxy;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
 /**
  * Failover to a promoted standby (J9), on a primary and a streaming standby made from the
- * embedded binaries alone ({@link PostgresServer#standbyOf}), with synchronous
- * replication and {@code synchronous_commit=on}; the primary is crashed (immediate stop)
- * and the standby promoted ({@code pg_promote()}).
+ * embedded binaries alone ({@link PostgresServer#standbyOf}), reaching the primary
+ * through a proxy that can make it lag, with {@code synchronous_commit=on}; the primary
+ * is crashed (immediate stop) and the standby promoted ({@code pg_promote()}).
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class FailoverTests {
@@ -35,23 +40,42 @@ class FailoverTests {
 
 	private PostgresServer standby;
 
-	@BeforeEach
-	void startPair() throws Exception {
+	private TcpFaultProxy replication;
+
+	private StatementRelay relay;
+
+	/**
+	 * Starts the primary and its standby, which reaches the primary through a proxy (to
+	 * make it lag on purpose), streaming synchronously or not.
+	 */
+	private void startPair(boolean synchronous) throws Exception {
 		this.primary = PostgresServer.startWithSynchronousCommit();
 		this.primary.execute("create table items (id int primary key)");
-		this.standby = PostgresServer.standbyOf(this.primary, this.primary.port(), "standby");
-		this.primary.execute("alter system set synchronous_standby_names = 'standby'");
-		this.primary.execute("select pg_reload_conf()");
+		this.replication = TcpFaultProxy.start(this.primary.port());
+		this.standby = PostgresServer.standbyOf(this.primary, this.replication.port(), "standby");
+		if (synchronous) {
+			this.primary.execute("alter system set synchronous_standby_names = 'standby'");
+			this.primary.execute("select pg_reload_conf()");
+		}
+		String mode = synchronous ? "sync" : "async";
 		await().atMost(Duration.ofSeconds(30))
 			.ignoreExceptions()
-			.until(() -> this.primary.queryForInt("select count(*) from pg_stat_replication "
-					+ "where application_name = 'standby' and state = 'streaming' and sync_state = 'sync'") == 1);
+			.until(() -> this.primary.queryForInt("select count(*) from pg_stat_replication where application_name "
+					+ "= 'standby' and state = 'streaming' and sync_state = '" + mode + "'") == 1);
 	}
 
 	@AfterEach
 	void stopPair() {
-		this.standby.close();
-		this.primary.close();
+		for (AutoCloseable closing : new AutoCloseable[] { this.relay, this.standby, this.replication, this.primary }) {
+			if (closing != null) {
+				try {
+					closing.close();
+				}
+				catch (Exception ex) {
+					throw new IllegalStateException(ex);
+				}
+			}
+		}
 	}
 
 	@Test
@@ -59,13 +83,9 @@ class FailoverTests {
 			+ "promoted standby after the primary crashed: its SQL session state and prepared statement go on there, "
 			+ "on the new timeline, and every acknowledged write is there once")
 	void heldConnectionFollowsThePromotedStandby() throws Exception {
-		HaConnections connections = HaConnections.create(ConnectionSettings.defaults()
-			.withPolicy(RecoveryPolicy.exponential(Duration.ofMillis(20), 2.0, Duration.ofMillis(200), 1000,
-					Duration.ofSeconds(60), Duration.ZERO)),
-				StaleConnectionClassifier.defaults());
-		String url = "jdbc:postgresql://localhost:" + this.primary.port() + ",localhost:" + this.standby.port()
-				+ "/postgres?targetServerType=primary&hostRecheckSeconds=1&connectTimeout=5";
-		HaDataSource dataSource = HaDataSource.of(connections, "failover", url, "postgres", null,
+		startPair(true);
+		HaConnections connections = connections();
+		HaDataSource dataSource = HaDataSource.of(connections, "failover", url(this.primary.port()), "postgres", null,
 				connections.defaults());
 		try (Connection connection = dataSource.getConnection();
 				PreparedStatement insert = connection.prepareStatement("insert into items values (?)")) {
@@ -91,6 +111,102 @@ class FailoverTests {
 		}
 		assertThat(this.standby.queryForInt("select count(*) from items")).isEqualTo(11);
 		assertThat(this.standby.queryForInt("select count(distinct id) from items")).isEqualTo(11);
+	}
+
+	@Test
+	@DisplayName("J5, J9, J10: asynchronous replication with the standby lagging: an in-doubt COMMIT (reached the "
+			+ "primary, reply lost) across the failover is 08007, never committed, although the new primary gave its "
+			+ "transaction id to another transaction that committed; acknowledged commits the standby never received "
+			+ "are lost, which the library cannot prevent")
+	void inDoubtCommitAcrossAnAsynchronousFailoverIsUnknown() throws Exception {
+		startPair(false);
+		this.relay = StatementRelay.start(this.primary.port());
+		HaConnections connections = connections();
+		HaDataSource dataSource = HaDataSource
+			.of(connections, "failover", url(this.relay.port()), "postgres", null, connections.defaults())
+			.replay(false, 1, 1);
+		// The standby falls behind: nothing more reaches it.
+		this.replication.blackHole(true);
+		for (int id = 1; id <= 3; id++) {
+			this.primary.execute("insert into items values (" + id + ")");
+		}
+		AtomicReference<String> reused = new AtomicReference<>();
+		AtomicReference<String> ours = new AtomicReference<>();
+		connections.addListener((event) -> {
+			if (event.kind() == HaEvent.Kind.RECOVERY_STARTED) {
+				try {
+					await().atMost(Duration.ofSeconds(10))
+						.until(() -> this.primary.queryForInt("select count(*) from items where id = 100") == 1);
+					this.primary.stopImmediately();
+					this.standby.promote();
+					reused.set(giveOut(ours.get()));
+				}
+				catch (SQLException ex) {
+					throw new IllegalStateException(ex);
+				}
+			}
+		});
+		try (Connection connection = dataSource.getConnection()) {
+			connection.setAutoCommit(false);
+			try (Statement statement = connection.createStatement()) {
+				statement.executeUpdate("insert into items values (100)");
+				try (ResultSet id = statement.executeQuery("select pg_current_xact_id()::text")) {
+					id.next();
+					ours.set(id.getString(1));
+				}
+			}
+			StatementRelay.Cut cut = this.relay.arm("COMMIT", CutPoint.AFTER_SERVER_RECEIVES);
+			Throwable thrown = catchThrowable(connection::commit);
+			assertThat(cut.fired()).isTrue();
+			assertThat(reused.get()).as("the id given out again on the new primary").isEqualTo(ours.get());
+			assertThat(this.standby.queryForInt("select count(*) from (select pg_xact_status('" + ours.get()
+					+ "'::xid8) s) q where s = 'committed'"))
+				.as("the new primary says the id committed")
+				.isOne();
+			assertThat(thrown).isInstanceOfSatisfying(CommitOutcomeUnknownException.class,
+					(error) -> assertThat(error.getSQLState()).isEqualTo("08007"));
+		}
+		int lost = 3 - this.standby.queryForInt("select count(*) from items where id between 1 and 3");
+		System.out.println("asynchronous failover: " + lost + " of 3 acknowledged commits lost with the old primary");
+		assertThat(lost).as("acknowledged commits the lagging standby never received").isEqualTo(3);
+		assertThat(this.standby.queryForInt("select count(*) from items where id = 100")).isZero();
+	}
+
+	/**
+	 * Commits transactions on the new primary until one is given the id, and returns the
+	 * last id given out.
+	 */
+	private String giveOut(String id) throws SQLException {
+		long wanted = Long.parseLong(id);
+		this.standby.execute("create table if not exists others (id bigint)");
+		for (int i = 0; i < 1000; i++) {
+			try (Connection connection = this.standby.dataSource().getConnection();
+					Statement statement = connection.createStatement();
+					ResultSet row = statement
+						.executeQuery("insert into others values (1) returning pg_current_xact_id()::text")) {
+				row.next();
+				String given = row.getString(1);
+				if (Long.parseLong(given) >= wanted) {
+					return given;
+				}
+			}
+		}
+		return null;
+	}
+
+	private static HaConnections connections() {
+		return HaConnections.create(ConnectionSettings.defaults()
+			.withPolicy(RecoveryPolicy.exponential(Duration.ofMillis(20), 2.0, Duration.ofMillis(200), 1000,
+					Duration.ofSeconds(60), Duration.ZERO)),
+				StaleConnectionClassifier.defaults());
+	}
+
+	/**
+	 * A multi-host URL: the primary (or a relay in front of it), then the standby.
+	 */
+	private String url(int primaryPort) {
+		return "jdbc:postgresql://localhost:" + primaryPort + ",localhost:" + this.standby.port()
+				+ "/postgres?targetServerType=primary&hostRecheckSeconds=1&connectTimeout=5";
 	}
 
 	private static int count(Connection connection) throws SQLException {
