@@ -366,13 +366,15 @@ public final class HaConnections {
 	/**
 	 * Tells the listeners of what a cover did on one of its connections beyond the
 	 * engine's own work: a replayed transaction ({@link HaEvent.Kind#REPLAYED},
-	 * {@link HaEvent.Kind#REPLAY_ROLLED_BACK}). On the calling thread.
+	 * {@link HaEvent.Kind#REPLAY_ROLLED_BACK}), a server refused
+	 * ({@link HaEvent.Kind#FENCED}). On the calling thread.
 	 * @param connection the connection's name
 	 * @param kind what happened
 	 * @param cause why, or {@code null}
 	 */
 	public void report(String connection, HaEvent.Kind kind, Throwable cause) {
-		Assert.isTrue(kind == HaEvent.Kind.REPLAYED || kind == HaEvent.Kind.REPLAY_ROLLED_BACK,
+		Assert.isTrue(
+				kind == HaEvent.Kind.REPLAYED || kind == HaEvent.Kind.REPLAY_ROLLED_BACK || kind == HaEvent.Kind.FENCED,
 				() -> kind + " is the engine's to tell");
 		publish(new HaEvent(kind, connection, Instant.now(), 0, cause, Duration.ZERO));
 	}

@@ -131,7 +131,14 @@ public record HaEvent(Kind kind, String connection, Instant time, int attempt, T
 		 * came out otherwise, and was rolled back (JDBC, J7); {@link HaEvent#cause()} is
 		 * the error the application got, which says why.
 		 */
-		REPLAY_ROLLED_BACK
+		REPLAY_ROLLED_BACK,
+
+		/**
+		 * A connection to a server was refused before any use, because the server is not
+		 * one the connection may use: another cluster, or an older timeline than already
+		 * seen after a failover (JDBC, J9); {@link HaEvent#cause()} says which.
+		 */
+		FENCED
 
 	}
 

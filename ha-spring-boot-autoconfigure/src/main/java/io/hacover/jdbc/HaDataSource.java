@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.lang.invoke.MethodHandles;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.SQLNonTransientConnectionException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.sql.SQLTransactionRollbackException;
 import java.time.Duration;
@@ -16,6 +17,7 @@ import javax.sql.DataSource;
 import io.hacover.core.Attachment;
 import io.hacover.core.ConnectionSettings;
 import io.hacover.core.HaConnections;
+import io.hacover.core.HaEvent;
 import io.hacover.core.RetransmitPolicy;
 
 import org.springframework.util.Assert;
@@ -62,6 +64,8 @@ public final class HaDataSource implements DataSource {
 	private final AtomicLong opened = new AtomicLong();
 
 	private final ConnectionSettings settings;
+
+	private final Fence fence = new Fence();
 
 	private final JdbcOutcomes outcomes;
 
@@ -179,9 +183,11 @@ public final class HaDataSource implements DataSource {
 	private Connection open(PhysicalOpener physical) throws SQLException {
 		SessionJournal journal = new SessionJournal(this.replay);
 		AtomicReference<Connection> haConnection = new AtomicReference<>();
+		String name = this.name + "-" + this.opened.incrementAndGet();
 		Attachment<Connection> attachment = Attachment.opening(Connection.class, () -> {
 			Connection fresh = physical.open();
 			try {
+				fence(fresh, name);
 				journal.replay(fresh);
 			}
 			catch (SQLException ex) {
@@ -190,7 +196,7 @@ public final class HaDataSource implements DataSource {
 			}
 			return JdbcSession.of(fresh, journal, haConnection, this.idleCheck);
 		})
-			.name(this.name + "-" + this.opened.incrementAndGet())
+			.name(name)
 			.kind("jdbc")
 			.alsoImplementing(StatementHost.class)
 			.generatedIn(MethodHandles.lookup())
@@ -211,6 +217,22 @@ public final class HaDataSource implements DataSource {
 		}
 		haConnection.set(connection);
 		return connection;
+	}
+
+	/**
+	 * Refuses a physical connection to another cluster or an older timeline than this
+	 * data source has seen (J9), telling the listeners ({@link HaEvent.Kind#FENCED}).
+	 */
+	private void fence(Connection fresh, String connection) throws SQLException {
+		String refusal = this.fence.check(fresh, this.name);
+		if (refusal != null) {
+			SQLException refused = new SQLNonTransientConnectionException(
+					"data source '" + this.name + "' refused a connection to a server: " + refusal
+							+ "; it is never used, and the connection is opened again on another host",
+					"08004");
+			this.connections.report(connection, HaEvent.Kind.FENCED, refused);
+			throw refused;
+		}
 	}
 
 	@Override

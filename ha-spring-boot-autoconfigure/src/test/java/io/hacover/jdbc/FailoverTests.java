@@ -6,6 +6,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -111,6 +113,45 @@ class FailoverTests {
 		}
 		assertThat(this.standby.queryForInt("select count(*) from items")).isEqualTo(11);
 		assertThat(this.standby.queryForInt("select count(distinct id) from items")).isEqualTo(11);
+	}
+
+	@Test
+	@DisplayName("J9: the old primary started again as it was (timeline 1) after a failover is refused, never used: "
+			+ "the data source's new connections go to the promoted standby although the old primary is first in "
+			+ "the URL, it gets no write, and each refusal is told (FENCED)")
+	void oldPrimaryStartedAgainIsRefused() throws Exception {
+		startPair(true);
+		HaConnections connections = connections();
+		List<HaEvent> fenced = new CopyOnWriteArrayList<>();
+		connections.addListener((event) -> {
+			if (event.kind() == HaEvent.Kind.FENCED) {
+				fenced.add(event);
+			}
+		});
+		HaDataSource dataSource = HaDataSource.of(connections, "fenced", url(this.primary.port()), "postgres", null,
+				connections.defaults());
+		try (Connection held = dataSource.getConnection(); Statement statement = held.createStatement()) {
+			statement.executeUpdate("insert into items values (1)");
+			this.primary.stopImmediately();
+			this.standby.promote();
+			statement.executeUpdate("insert into items values (2)");
+			assertThat(timeline(held)).isEqualTo(2);
+		}
+		// Split brain: the old primary runs again, read-write, on its old timeline.
+		this.primary.restart();
+		assertThat(this.primary.queryForInt("select case when pg_is_in_recovery() then 0 else 1 end")).isOne();
+		for (int id = 3; id <= 12; id++) {
+			try (Connection connection = dataSource.getConnection();
+					Statement statement = connection.createStatement()) {
+				statement.executeUpdate("insert into items values (" + id + ")");
+				assertThat(timeline(connection)).isEqualTo(2);
+			}
+		}
+		assertThat(this.primary.queryForInt("select count(*) from items where id >= 2")).as("writes on the old primary")
+			.isZero();
+		assertThat(this.standby.queryForInt("select count(distinct id) from items")).isEqualTo(12);
+		assertThat(fenced).isNotEmpty()
+			.allSatisfy((event) -> assertThat(event.cause()).hasMessageContaining("timeline 1, behind timeline 2"));
 	}
 
 	@Test

@@ -102,6 +102,7 @@ final class RecoveryLog implements HaListener {
 			case CLOSED -> "closed";
 			case REPLAYED -> "transaction replayed on the recovered connection";
 			case REPLAY_ROLLED_BACK -> "transaction rolled back, not replayed (" + describe(event) + ")";
+			case FENCED -> "server refused (" + describe(event) + ")";
 			case ATTEMPT_FAILED, RETRANSMITTED -> null;
 		};
 	}
