@@ -21,6 +21,11 @@ import java.sql.SQLException;
  */
 abstract class Cover implements InvocationHandler {
 
+	/**
+	 * The arguments of an operation that takes none, as the covers pass them on.
+	 */
+	static final Object[] NO_ARGUMENTS = {};
+
 	private CoverClass type;
 
 	private Object self;

@@ -4,7 +4,11 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Collections;
+import java.util.Set;
+import java.util.WeakHashMap;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
 
 import org.postgresql.core.BaseConnection;
 import org.postgresql.hostchooser.GlobalHostStatusTracker;
@@ -19,7 +23,8 @@ import org.springframework.util.ClassUtils;
  * primary started again with its old data: split brain), is refused before anything runs
  * on it: closed, its host marked unreachable in the driver's host status (so that a
  * multi-host URL tries the other hosts first), and a stale {@code 08004} thrown, so that
- * the connection is opened again elsewhere within its budget.
+ * the connection is opened again elsewhere within its budget. Each driver connection is
+ * checked once: a pool under the data source hands the same one out again.
  * <p>
  * The library fences its own clients only: the operator (or the cluster manager) must
  * still keep the old primary from taking writes from anyone else.
@@ -36,6 +41,13 @@ final class Fence {
 	private final AtomicReference<Seen> seen = new AtomicReference<>();
 
 	/**
+	 * The driver connections already checked, forgotten once the driver drops them.
+	 */
+	private final Set<BaseConnection> checked = Collections.newSetFromMap(new WeakHashMap<>());
+
+	private final ReentrantLock lock = new ReentrantLock();
+
+	/**
 	 * Checks a physical connection just opened, and refuses it.
 	 * @param physical the physical connection
 	 * @param dataSource the data source's name, for the message
@@ -47,6 +59,18 @@ final class Fence {
 				|| physical.getMetaData().getDatabaseMajorVersion() < 10) {
 			return null;
 		}
+		BaseConnection driver = physical.unwrap(BaseConnection.class);
+		this.lock.lock();
+		try {
+			// A pool hands out the same driver connection again: its server cannot
+			// change.
+			if (!this.checked.add(driver)) {
+				return null;
+			}
+		}
+		finally {
+			this.lock.unlock();
+		}
 		String cluster;
 		int timeline;
 		try (Statement statement = physical.createStatement(); ResultSet row = statement.executeQuery(WHO)) {
@@ -56,8 +80,7 @@ final class Fence {
 		}
 		String refusal = admit(cluster, timeline, dataSource);
 		if (refusal != null) {
-			GlobalHostStatusTracker.reportHostStatus(
-					physical.unwrap(BaseConnection.class).getQueryExecutor().getHostSpec(), HostStatus.ConnectFail);
+			GlobalHostStatusTracker.reportHostStatus(driver.getQueryExecutor().getHostSpec(), HostStatus.ConnectFail);
 		}
 		return refusal;
 	}

@@ -30,8 +30,6 @@ class JdbcSession extends Cover implements StatementHost {
 
 	private static final Method RUN = runMethod();
 
-	private static final Object[] NO_ARGUMENTS = {};
-
 	private final Connection physical;
 
 	private final SessionJournal journal;

@@ -13,8 +13,6 @@ import java.sql.DatabaseMetaData;
  */
 class MetaDataCover extends Cover {
 
-	private static final Object[] NO_ARGUMENTS = {};
-
 	private static final CoverClass CLASS = CoverClass.of(DatabaseMetaData.class, MetaDataCover.class, (method) -> true,
 			MethodType.methodType(MetaDataCover.class, Connection.class));
 

@@ -45,8 +45,6 @@ class StatementCover extends Cover {
 
 	private final Object[] creatorArgs;
 
-	private static final Object[] NO_ARGUMENTS = {};
-
 	/**
 	 * The settings of the statement, and the parameters set by name, with more than a
 	 * value (a type, a length, a calendar) or registered as OUT parameters, in the order
