@@ -70,7 +70,8 @@ final class DeclaredConnectionFactory {
 					socketOptions(name, declared, connectionSettings));
 			case JDBC -> this.support.withReplay(HaDataSource.of(this.support.connections(), name, declared.getUrl(),
 					declared.getUsername(), declared.getPassword(),
-					this.support.settings(name, new RetransmitPolicy[] { RetransmitPolicy.SAFE })), name);
+					this.support.settings(name, new RetransmitPolicy[] { RetransmitPolicy.SAFE }),
+					this.support.deadPeerDetection()), name);
 		};
 	}
 

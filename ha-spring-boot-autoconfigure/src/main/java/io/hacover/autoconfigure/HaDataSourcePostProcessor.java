@@ -49,7 +49,8 @@ final class HaDataSourcePostProcessor implements BeanPostProcessor, BeanFactoryA
 			if (support.properties().getJdbc().isEnabled()) {
 				UnaryOperator<DataSource> wrap = (physical) -> support.withReplay(new HaDataSource(
 						support.connections(), physical, beanName, support.settings(beanName, JDBC_DEFAULT)), beanName);
-				return (HIKARI_PRESENT && HikariPhysicalConnections.wrap(bean, wrap)) ? bean : wrap.apply(dataSource);
+				return (HIKARI_PRESENT && HikariPhysicalConnections.wrap(bean, wrap, support.deadPeerDetection()))
+						? bean : wrap.apply(dataSource);
 			}
 		}
 		return bean;

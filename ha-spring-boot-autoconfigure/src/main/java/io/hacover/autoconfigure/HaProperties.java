@@ -11,6 +11,7 @@ import java.util.Map;
 
 import io.hacover.core.RetransmitPolicy;
 
+import io.hacover.jdbc.PostgresDeadPeerDetection;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.util.unit.DataSize;
 
@@ -91,6 +92,14 @@ public class HaProperties {
 		private boolean enabled;
 
 		/**
+		 * How long a PostgreSQL server may stay silent (black-holed: packets dropped, no
+		 * reset) before it is declared dead: TCP keepalive tuned per connection, and the
+		 * connect timeout of a new one. A query runs as long as it needs on a server that
+		 * answers. A URL's own socketFactoryArg or connectTimeout wins.
+		 */
+		private Duration deadPeerTimeout = PostgresDeadPeerDetection.DEFAULT_DEAD_PEER_TIMEOUT;
+
+		/**
 		 * Replay of a transaction interrupted by a failure, on the recovered connection.
 		 */
 		private final Replay replay = new Replay();
@@ -101,6 +110,14 @@ public class HaProperties {
 
 		public void setEnabled(boolean enabled) {
 			this.enabled = enabled;
+		}
+
+		public Duration getDeadPeerTimeout() {
+			return this.deadPeerTimeout;
+		}
+
+		public void setDeadPeerTimeout(Duration deadPeerTimeout) {
+			this.deadPeerTimeout = deadPeerTimeout;
 		}
 
 		public Replay getReplay() {

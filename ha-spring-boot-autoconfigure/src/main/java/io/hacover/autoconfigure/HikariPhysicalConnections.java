@@ -36,15 +36,15 @@ final class HikariPhysicalConnections {
 	 * and opens its connections from a JDBC URL.
 	 * @param bean a data source bean
 	 * @param wrap makes the HA data source over a data source of physical connections
+	 * @param detection how a dead PostgreSQL server is found
 	 * @return whether the pool now opens HA connections
 	 */
-	static boolean wrap(Object bean, UnaryOperator<DataSource> wrap) {
+	static boolean wrap(Object bean, UnaryOperator<DataSource> wrap, PostgresDeadPeerDetection detection) {
 		if (!(bean instanceof HikariDataSource pool) || pool.isRunning() || pool.getDataSource() != null
 				|| pool.getJdbcUrl() == null) {
 			return false;
 		}
-		Properties properties = PostgresDeadPeerDetection.withDeadPeerDetection(pool.getJdbcUrl(),
-				pool.getDataSourceProperties());
+		Properties properties = detection.applyTo(pool.getJdbcUrl(), pool.getDataSourceProperties());
 		DataSource physical = new DriverDataSource(pool.getJdbcUrl(), pool.getDriverClassName(), properties,
 				pool.getUsername(), pool.getPassword());
 		String initSql = pool.getConnectionInitSql();

@@ -1,5 +1,6 @@
 package io.hacover.autoconfigure;
 
+import java.time.Duration;
 import java.util.Objects;
 
 import io.hacover.core.ConnectionSettings;
@@ -7,10 +8,12 @@ import io.hacover.core.HaConnections;
 import io.hacover.core.RecoveryFunction;
 import io.hacover.core.RetransmitPolicy;
 import io.hacover.jdbc.HaDataSource;
+import io.hacover.jdbc.PostgresDeadPeerDetection;
 import io.hacover.spring.HaAwareSupport;
 import io.hacover.spring.HaConfigurationException;
 import io.hacover.spring.RecoveryBeans;
 
+import org.springframework.boot.convert.DurationStyle;
 import org.springframework.util.StringUtils;
 
 /**
@@ -107,6 +110,23 @@ final class PropertiesHaAwareSupport implements HaAwareSupport {
 		return dataSource.replay(mode == HaProperties.Jdbc.ReplayMode.VERIFIED,
 				Objects.requireNonNullElse(override.getMaxStatements(), defaults.getMaxStatements()),
 				Objects.requireNonNullElse(override.getMaxBytes(), defaults.getMaxBytes()).toBytes());
+	}
+
+	/**
+	 * Returns how dead PostgreSQL servers are found, from
+	 * {@code ha.jdbc.dead-peer-timeout}.
+	 * @return the dead-peer detection
+	 * @throws HaConfigurationException if the timeout is not a positive duration
+	 */
+	PostgresDeadPeerDetection deadPeerDetection() {
+		Duration timeout = this.properties.getJdbc().getDeadPeerTimeout();
+		if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+			throw new HaConfigurationException(HaConfigurationException.ALL_CONNECTIONS, "ha.jdbc.dead-peer-timeout",
+					"is " + ((timeout != null) ? DurationStyle.SIMPLE.print(timeout) : "empty")
+							+ ", not a positive duration",
+					"give the time of silence after which a server is dead, such as 10s");
+		}
+		return PostgresDeadPeerDetection.within(timeout);
 	}
 
 }

@@ -28,6 +28,8 @@ final class DriverDataSource implements DataSource {
 
 	private final Properties properties;
 
+	private final PostgresDeadPeerDetection detection;
+
 	private int loginTimeout;
 
 	/**
@@ -35,11 +37,14 @@ final class DriverDataSource implements DataSource {
 	 * @param url the JDBC URL
 	 * @param username the user, or {@code null}
 	 * @param password the password, or {@code null}
+	 * @param detection the dead-peer detection of connections to PostgreSQL
 	 */
-	DriverDataSource(String url, String username, String password) {
+	DriverDataSource(String url, String username, String password, PostgresDeadPeerDetection detection) {
 		Assert.isTrue(url != null && url.startsWith("jdbc:"), "'url' must be a JDBC URL");
+		Assert.notNull(detection, "'detection' must not be null");
 		this.url = url;
-		this.properties = PostgresDeadPeerDetection.withDeadPeerDetection(url, credentials(username, password));
+		this.detection = detection;
+		this.properties = detection.applyTo(url, credentials(username, password));
 	}
 
 	@Override
@@ -49,8 +54,7 @@ final class DriverDataSource implements DataSource {
 
 	@Override
 	public Connection getConnection(String username, String password) throws SQLException {
-		return DriverManager.getConnection(this.url,
-				PostgresDeadPeerDetection.withDeadPeerDetection(this.url, credentials(username, password)));
+		return DriverManager.getConnection(this.url, this.detection.applyTo(this.url, credentials(username, password)));
 	}
 
 	private static Properties credentials(String username, String password) {

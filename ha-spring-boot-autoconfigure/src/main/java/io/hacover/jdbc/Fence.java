@@ -1,5 +1,7 @@
 package io.hacover.jdbc;
 
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -13,6 +15,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.postgresql.core.BaseConnection;
 import org.postgresql.hostchooser.GlobalHostStatusTracker;
 import org.postgresql.hostchooser.HostStatus;
+import org.postgresql.util.HostSpec;
 
 import org.springframework.util.ClassUtils;
 
@@ -83,6 +86,44 @@ final class Fence {
 			GlobalHostStatusTracker.reportHostStatus(driver.getQueryExecutor().getHostSpec(), HostStatus.ConnectFail);
 		}
 		return refusal;
+	}
+
+	/**
+	 * Returns the host a physical connection is on, as the driver's host status knows it,
+	 * for {@link #diedOfSilence(Object, Throwable)}: asked while the connection is open.
+	 * @param physical a physical connection just opened
+	 * @return the host, or {@code null} for a driver other than pgjdbc
+	 * @throws SQLException what the driver threw
+	 */
+	static Object hostOf(Connection physical) throws SQLException {
+		return (PGJDBC && physical.isWrapperFor(BaseConnection.class))
+				? physical.unwrap(BaseConnection.class).getQueryExecutor().getHostSpec() : null;
+	}
+
+	/**
+	 * Marks the host of a physical connection that died of silence unreachable in the
+	 * driver's host status, so that a multi-host URL tries its other hosts first instead
+	 * of waiting out a connect timeout on a black-holed one (H35, J9): the connection was
+	 * found dead by TCP keepalive or a socket timeout. The driver tries that host again
+	 * after {@code hostRecheckSeconds}, or at once when no other host suits.
+	 * @param host the host of the connection that failed, from {@link #hostOf}, or
+	 * {@code null}
+	 * @param cause why it failed
+	 */
+	static void diedOfSilence(Object host, Throwable cause) {
+		if (host != null && silence(cause)) {
+			GlobalHostStatusTracker.reportHostStatus((HostSpec) host, HostStatus.ConnectFail);
+		}
+	}
+
+	private static boolean silence(Throwable cause) {
+		for (Throwable current = cause; current != null; current = current.getCause()) {
+			if (current instanceof SocketTimeoutException || (current instanceof SocketException
+					&& current.getMessage() != null && current.getMessage().contains("timed out"))) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	/**

@@ -18,6 +18,8 @@ import io.hacover.core.Attachment;
 import io.hacover.core.ConnectionSettings;
 import io.hacover.core.HaConnections;
 import io.hacover.core.HaEvent;
+import io.hacover.core.RecoveryContext;
+import io.hacover.core.RecoveryFunction;
 import io.hacover.core.RetransmitPolicy;
 
 import org.springframework.util.Assert;
@@ -100,8 +102,7 @@ public final class HaDataSource implements DataSource {
 		this.name = name;
 		this.outcomes = new JdbcOutcomes(settings.retransmit(), target, connections);
 		// The engine re-issues nothing by itself: idempotent(...) applies the policy, so
-		// that no
-		// policy can continue a transaction the server rolled back.
+		// that no policy can continue a transaction the server rolled back.
 		this.settings = settings.withRetransmit(RetransmitPolicy.NEVER);
 	}
 
@@ -122,7 +123,27 @@ public final class HaDataSource implements DataSource {
 	 */
 	public static HaDataSource of(HaConnections connections, String name, String url, String username, String password,
 			ConnectionSettings settings) {
-		return new HaDataSource(connections, new DriverDataSource(url, username, password), name, settings);
+		return of(connections, name, url, username, password, settings, PostgresDeadPeerDetection.defaults());
+	}
+
+	/**
+	 * Makes an HA data source whose physical connections are opened through the
+	 * {@link java.sql.DriverManager}, as
+	 * {@link #of(HaConnections, String, String, String, String, ConnectionSettings)}
+	 * does, with the given dead-peer detection for PostgreSQL
+	 * ({@code ha.jdbc.dead-peer-timeout}).
+	 * @param connections the table of HA connections
+	 * @param name the name of the data source; its connections are named after it
+	 * @param url the JDBC URL
+	 * @param username the user, or {@code null}
+	 * @param password the password, or {@code null}
+	 * @param settings the settings of its connections
+	 * @param detection how a dead PostgreSQL server is found; the URL's own settings win
+	 * @return the HA data source
+	 */
+	public static HaDataSource of(HaConnections connections, String name, String url, String username, String password,
+			ConnectionSettings settings, PostgresDeadPeerDetection detection) {
+		return new HaDataSource(connections, new DriverDataSource(url, username, password, detection), name, settings);
 	}
 
 	/**
@@ -183,12 +204,14 @@ public final class HaDataSource implements DataSource {
 	private Connection open(PhysicalOpener physical) throws SQLException {
 		SessionJournal journal = new SessionJournal(this.replay);
 		AtomicReference<Connection> haConnection = new AtomicReference<>();
+		AtomicReference<Object> host = new AtomicReference<>();
 		String name = this.name + "-" + this.opened.incrementAndGet();
 		Attachment<Connection> attachment = Attachment.opening(Connection.class, () -> {
 			Connection fresh = physical.open();
 			try {
 				fence(fresh, name);
 				journal.replay(fresh);
+				host.set(Fence.hostOf(fresh));
 			}
 			catch (SQLException ex) {
 				fresh.close();
@@ -196,6 +219,7 @@ public final class HaDataSource implements DataSource {
 			}
 			return JdbcSession.of(fresh, journal, haConnection, this.idleCheck);
 		})
+			.recovery(new Reopen(host))
 			.name(name)
 			.kind("jdbc")
 			.alsoImplementing(StatementHost.class)
@@ -233,6 +257,28 @@ public final class HaDataSource implements DataSource {
 			this.connections.report(connection, HaEvent.Kind.FENCED, refused);
 			throw refused;
 		}
+	}
+
+	/**
+	 * Reopens the connection the way it was first opened, after marking the host of the
+	 * physical connection unreachable if it died of silence, so that a multi-host URL
+	 * goes to another host at once (H35, J9).
+	 */
+	private record Reopen(AtomicReference<Object> host) implements RecoveryFunction<Connection> {
+
+		@Override
+		public Connection recover(RecoveryContext<Connection> context) throws Exception {
+			if (context.attempt() == 1) {
+				Fence.diedOfSilence(this.host.get(), context.cause());
+			}
+			return context.reopen();
+		}
+
+		@Override
+		public String description() {
+			return "reopen";
+		}
+
 	}
 
 	@Override

@@ -20,9 +20,10 @@ import jdk.net.ExtendedSocketOptions;
  * <p>
  * pgjdbc makes it by its class name, given as the {@code socketFactory} connection
  * property, and passes the {@code socketFactoryArg} property to the constructor:
- * {@code idle=30,interval=10,count=3}, in seconds, each part optional.
- * {@link PostgresDeadPeerDetection} sets both. Where the platform lacks one of the
- * {@link ExtendedSocketOptions}, the system's setting for it applies.
+ * {@code idle=4,interval=2,count=3}, in seconds, each part optional (these are the
+ * defaults: dead after about 10 s of silence). {@link PostgresDeadPeerDetection} sets
+ * both. Where the platform lacks one of the {@link ExtendedSocketOptions}, the system's
+ * setting for it applies.
  * <p>
  * Keepalive probes go out only while nothing sent is unacknowledged: the usual case of a
  * query sent and acknowledged whose answer is awaited, or of an idle connection. Data
@@ -34,12 +35,12 @@ public final class KeepAliveSocketFactory extends SocketFactory {
 	/**
 	 * Silence after which the first probe is sent, by default.
 	 */
-	public static final Duration DEFAULT_IDLE = Duration.ofSeconds(30);
+	public static final Duration DEFAULT_IDLE = Duration.ofSeconds(4);
 
 	/**
 	 * Time between unanswered probes, by default.
 	 */
-	public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(10);
+	public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(2);
 
 	/**
 	 * Unanswered probes after which the connection is dead, by default.
@@ -47,7 +48,7 @@ public final class KeepAliveSocketFactory extends SocketFactory {
 	public static final int DEFAULT_COUNT = 3;
 
 	private static final String FORMAT = "idle=<seconds>,interval=<seconds>,count=<probes>, for example "
-			+ "idle=30,interval=10,count=3";
+			+ "idle=4,interval=2,count=3";
 
 	private final int idleSeconds;
 

@@ -33,9 +33,16 @@ public record PostgresDeadPeerDetection(Duration keepAliveIdle, Duration keepAli
 		Duration connectTimeout, Duration loginTimeout) {
 
 	/**
-	 * How long the TCP connect to one host may take, by default (pgjdbc's own default).
+	 * How long a server may stay silent before it is declared dead, by default: the
+	 * keepalive of an open connection and the TCP connect of a new one.
 	 */
-	public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
+	public static final Duration DEFAULT_DEAD_PEER_TIMEOUT = Duration.ofSeconds(10);
+
+	/**
+	 * Unanswered keepalive probes after which a connection is dead, in the settings
+	 * {@link #within(Duration)} makes.
+	 */
+	private static final int PROBES = 3;
 
 	/**
 	 * How long opening a connection may take in all, by default.
@@ -62,17 +69,36 @@ public record PostgresDeadPeerDetection(Duration keepAliveIdle, Duration keepAli
 	}
 
 	/**
-	 * Returns the defaults: keepalive after {@link KeepAliveSocketFactory#DEFAULT_IDLE}
-	 * of silence, {@link KeepAliveSocketFactory#DEFAULT_COUNT} probes
-	 * {@link KeepAliveSocketFactory#DEFAULT_INTERVAL} apart (a dead server is found after
-	 * about a minute of silence), {@link #DEFAULT_CONNECT_TIMEOUT} and
-	 * {@link #DEFAULT_LOGIN_TIMEOUT}.
+	 * Returns the defaults: a server silent for {@link #DEFAULT_DEAD_PEER_TIMEOUT} is
+	 * dead (see {@link #within(Duration)}), and opening a connection may take
+	 * {@link #DEFAULT_LOGIN_TIMEOUT} in all.
 	 * @return the default settings
 	 */
 	public static PostgresDeadPeerDetection defaults() {
-		return new PostgresDeadPeerDetection(KeepAliveSocketFactory.DEFAULT_IDLE,
-				KeepAliveSocketFactory.DEFAULT_INTERVAL, KeepAliveSocketFactory.DEFAULT_COUNT, DEFAULT_CONNECT_TIMEOUT,
-				DEFAULT_LOGIN_TIMEOUT);
+		return within(DEFAULT_DEAD_PEER_TIMEOUT);
+	}
+
+	/**
+	 * Returns the settings that declare a server dead after the given time of silence
+	 * ({@code ha.jdbc.dead-peer-timeout}): on an open connection, a first keepalive probe
+	 * after {@code timeout - 3 * interval} of silence and three probes {@code interval =
+	 * timeout / 5} apart (4 s and three probes 2 s apart for 10 s; whole seconds, at
+	 * least one each, as the kernel takes them, and fewer probes below 4 s); for a new
+	 * connection, a TCP connect timeout of {@code timeout}. Opening a connection may take
+	 * the longer of {@link #DEFAULT_LOGIN_TIMEOUT} and {@code timeout} in all. A query
+	 * runs as long as it needs on a server that answers the probes.
+	 * @param timeout the time of silence after which a server is dead, at least a second
+	 * @return the settings
+	 */
+	public static PostgresDeadPeerDetection within(Duration timeout) {
+		Assert.isTrue(positive(timeout), "'timeout' must be positive");
+		long seconds = Math.min(Integer.MAX_VALUE, wholeSeconds(timeout));
+		int probes = (int) Math.max(1, Math.min(PROBES, seconds - 1));
+		long interval = Math.max(1, seconds / 5);
+		long idle = Math.max(1, seconds - probes * interval);
+		return new PostgresDeadPeerDetection(Duration.ofSeconds(idle), Duration.ofSeconds(interval), probes,
+				Duration.ofSeconds(seconds),
+				(timeout.compareTo(DEFAULT_LOGIN_TIMEOUT) > 0) ? Duration.ofSeconds(seconds) : DEFAULT_LOGIN_TIMEOUT);
 	}
 
 	/**
@@ -171,8 +197,11 @@ public record PostgresDeadPeerDetection(Duration keepAliveIdle, Duration keepAli
 	}
 
 	private static String seconds(Duration duration) {
-		long seconds = duration.getSeconds() + ((duration.getNano() > 0) ? 1 : 0);
-		return Long.toString(Math.min(Integer.MAX_VALUE, seconds));
+		return Long.toString(Math.min(Integer.MAX_VALUE, wholeSeconds(duration)));
+	}
+
+	private static long wholeSeconds(Duration duration) {
+		return duration.getSeconds() + ((duration.getNano() > 0) ? 1 : 0);
 	}
 
 	private static boolean positive(Duration duration) {

@@ -14,6 +14,7 @@ import com.zaxxer.hikari.SQLExceptionOverride;
 import io.hacover.core.HaConnections;
 import io.hacover.jdbc.CommitOutcomeUnknownException;
 import io.hacover.jdbc.HaDataSource;
+import io.hacover.spring.HaConfigurationException;
 import io.hacover.testsupport.KernelTcpSockets;
 import io.hacover.testsupport.KernelTcpSockets.KernelSocket;
 import io.hacover.testsupport.KernelTcpSockets.Timer;
@@ -118,13 +119,14 @@ class HaJdbcAutoConfigurationTests {
 	}
 
 	@Test
-	@DisplayName("H35: with ha.jdbc.enabled, the pool's physical connections to PostgreSQL have TCP keepalive on "
-			+ "with a 30 s idle time, in the kernel's own socket table")
+	@DisplayName("H35: with ha.jdbc.enabled and ha.jdbc.dead-peer-timeout=3s, the pool's physical connections to "
+			+ "PostgreSQL have TCP keepalive on with a 1 s idle time, in the kernel's own socket table")
 	void hikariPhysicalConnectionsHaveKeepAlive() {
 		assumeThat(KernelTcpSockets.available()).as("the kernel's socket table is readable in /proc/net").isTrue();
 		this.runner
-			.withPropertyValues("ha.jdbc.enabled=true", "spring.datasource.url=" + server.jdbcUrl(),
-					"spring.datasource.username=postgres", "spring.datasource.password=")
+			.withPropertyValues("ha.jdbc.enabled=true", "ha.jdbc.dead-peer-timeout=3s",
+					"spring.datasource.url=" + server.jdbcUrl(), "spring.datasource.username=postgres",
+					"spring.datasource.password=")
 			.run((context) -> {
 				HikariDataSource pool = context.getBean(HikariDataSource.class);
 				try (Connection connection = pool.getConnection()) {
@@ -132,9 +134,29 @@ class HaJdbcAutoConfigurationTests {
 					await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
 						KernelSocket socket = KernelTcpSockets.find(clientPort, server.port()).orElseThrow();
 						assertThat(socket.timer()).isEqualTo(Timer.KEEPALIVE);
-						assertThat(socket.dueIn()).isLessThanOrEqualTo(Duration.ofSeconds(30));
+						assertThat(socket.dueIn()).isLessThanOrEqualTo(Duration.ofSeconds(1));
 					});
 				}
+			});
+	}
+
+	@Test
+	@DisplayName("H35: a dead-peer timeout that is not positive fails start-up with a message that names the key "
+			+ "and the fix")
+	void deadPeerTimeoutMustBePositive() {
+		this.runner
+			.withPropertyValues("ha.jdbc.enabled=true", "ha.jdbc.dead-peer-timeout=0s",
+					"spring.datasource.url=" + server.jdbcUrl(), "spring.datasource.username=postgres")
+			.run((context) -> {
+				assertThat(context).hasFailed();
+				Throwable failure = context.getStartupFailure();
+				while (failure != null && !(failure instanceof HaConfigurationException)) {
+					failure = failure.getCause();
+				}
+				assertThat(failure).isInstanceOfSatisfying(HaConfigurationException.class, (exception) -> {
+					assertThat(exception.getKey()).isEqualTo("ha.jdbc.dead-peer-timeout");
+					assertThat(exception.getMessage()).contains("every connection", "is 0ms", "such as 10s");
+				});
 			});
 	}
 

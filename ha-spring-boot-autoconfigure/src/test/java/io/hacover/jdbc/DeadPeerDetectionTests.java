@@ -68,7 +68,8 @@ class DeadPeerDetectionTests {
 
 	@Test
 	@DisplayName("H35: by default, the physical connection of a 'jdbc' data source over PostgreSQL has TCP "
-			+ "keepalive on with a 30 s idle time, in the kernel's own socket table; a plain connection has none")
+			+ "keepalive on with a 4 s idle time (dead after 10 s), in the kernel's own socket table; a plain "
+			+ "connection has none")
 	void physicalConnectionHasKeepAliveByDefault() throws SQLException {
 		HaDataSource dataSource = haDataSource(server.jdbcUrl());
 		try (Connection connection = dataSource.getConnection()) {
@@ -147,6 +148,29 @@ class DeadPeerDetectionTests {
 	}
 
 	@Test
+	@DisplayName("H35: ha.jdbc.dead-peer-timeout becomes keepalive that declares a silent server dead after that "
+			+ "time (three probes where it allows) and the TCP connect timeout")
+	void deadPeerTimeoutSetsKeepAliveAndConnectTimeout() {
+		assertThat(PostgresDeadPeerDetection.defaults())
+			.isEqualTo(PostgresDeadPeerDetection.within(Duration.ofSeconds(10)))
+			.isEqualTo(new PostgresDeadPeerDetection(Duration.ofSeconds(4), Duration.ofSeconds(2), 3,
+					Duration.ofSeconds(10), PostgresDeadPeerDetection.DEFAULT_LOGIN_TIMEOUT));
+		for (int seconds : new int[] { 2, 3, 4, 6, 7, 10, 11, 60, 600 }) {
+			PostgresDeadPeerDetection detection = PostgresDeadPeerDetection.within(Duration.ofSeconds(seconds));
+			assertThat(detection.keepAliveIdle()
+				.plus(detection.keepAliveInterval().multipliedBy(detection.keepAliveCount())))
+				.as("silence until dead, for %d s", seconds)
+				.isEqualTo(Duration.ofSeconds(seconds));
+			assertThat(detection.connectTimeout()).isEqualTo(Duration.ofSeconds(seconds));
+			assertThat(detection.keepAliveCount()).isEqualTo(Math.min(3, seconds - 1));
+		}
+		assertThat(PostgresDeadPeerDetection.within(Duration.ofMillis(2500)).connectTimeout())
+			.isEqualTo(Duration.ofSeconds(3));
+		assertThat(PostgresDeadPeerDetection.within(Duration.ofMinutes(2)).loginTimeout())
+			.isEqualTo(Duration.ofMinutes(2));
+	}
+
+	@Test
 	@DisplayName("H35: a socketFactoryArg that is not idle=..,interval=..,count=.. fails with a message that shows "
 			+ "the expected form")
 	void malformedSocketFactoryArgumentFailsClearly() {
@@ -157,7 +181,7 @@ class DeadPeerDetectionTests {
 	}
 
 	private HaDataSource haDataSource(String url) {
-		return new HaDataSource(this.connections, new DriverDataSource(url, null, null), "orders",
+		return HaDataSource.of(this.connections, "orders", url, null, null,
 				this.connections.defaults().withRetransmit(RetransmitPolicy.SAFE));
 	}
 

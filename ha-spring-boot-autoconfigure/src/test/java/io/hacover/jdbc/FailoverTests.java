@@ -7,6 +7,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -16,6 +17,7 @@ import io.hacover.core.HaConnections;
 import io.hacover.core.RecoveryPolicy;
 import io.hacover.core.StaleConnectionClassifier;
 import io.hacover.core.HaEvent;
+import io.hacover.testsupport.LoopbackBlackHole;
 import io.hacover.testsupport.PostgresServer;
 import io.hacover.testsupport.StatementRelay;
 import io.hacover.testsupport.StatementRelay.CutPoint;
@@ -27,6 +29,7 @@ import org.junit.jupiter.api.Timeout;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.assertj.core.api.Assumptions.assumeThat;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -211,6 +214,75 @@ class FailoverTests {
 		System.out.println("asynchronous failover: " + lost + " of 3 acknowledged commits lost with the old primary");
 		assertThat(lost).as("acknowledged commits the lagging standby never received").isEqualTo(3);
 		assertThat(this.standby.queryForInt("select count(*) from items where id = 100")).isZero();
+	}
+
+	@Test
+	@DisplayName("H35, J9, J2: a primary black-holed by the kernel (its packets dropped, no reset) under a long "
+			+ "query is declared dead after ha.jdbc.dead-peer-timeout (3 s here) of silence, and the query goes on on "
+			+ "the promoted standby, re-issued read-only, without an error and without a connect to the dead host; "
+			+ "a healthy 60 s query with the same settings is not cut")
+	void blackHoledPrimaryIsDeclaredDeadWithinTheDeadPeerTimeout() throws Exception {
+		assumeThat(LoopbackBlackHole.available()).as("ip rule can be changed here (root, iproute2)").isTrue();
+		startPair(true);
+		HaConnections connections = connections();
+		PostgresDeadPeerDetection detection = PostgresDeadPeerDetection.within(Duration.ofSeconds(3));
+		HaDataSource healthy = HaDataSource.of(connections, "healthy", this.standby.jdbcUrl(), null, null,
+				connections.defaults(), detection);
+		CompletableFuture<String> healthyQuery = CompletableFuture.supplyAsync(() -> {
+			try (Connection connection = healthy.getConnection();
+					Statement statement = connection.createStatement();
+					ResultSet row = statement.executeQuery("select 'slept', pg_sleep(60)")) {
+				row.next();
+				return row.getString(1);
+			}
+			catch (SQLException ex) {
+				throw new IllegalStateException(ex);
+			}
+		});
+		await().atMost(Duration.ofSeconds(10))
+			.until(() -> this.standby.queryForInt(
+					"select count(*) from pg_stat_activity where query like 'select ''slept''%' and state = 'active'") == 1);
+		// A connect to the black-holed primary would wait 60 s: the recovery must go to
+		// the other host at once, the dead one marked unreachable.
+		HaDataSource dataSource = HaDataSource.of(connections, "blackholed",
+				"jdbc:postgresql://localhost:" + this.primary.port() + ",localhost:" + this.standby.port()
+						+ "/postgres?targetServerType=primary&hostRecheckSeconds=30&connectTimeout=60",
+				"postgres", null, connections.defaults(), detection);
+		try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
+			assertThat(timeline(connection)).isEqualTo(1);
+			// Long on the old primary's timeline, short on the new one.
+			String query = "select pg_sleep(case when pg_walfile_name(pg_current_wal_lsn()) like '00000001%' then 60 "
+					+ "else 0 end), substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)";
+			CompletableFuture<String> longQuery = CompletableFuture.supplyAsync(() -> {
+				try (ResultSet row = statement.executeQuery(query)) {
+					row.next();
+					return row.getString(2);
+				}
+				catch (SQLException ex) {
+					throw new IllegalStateException(ex);
+				}
+			});
+			await().atMost(Duration.ofSeconds(10))
+				.until(() -> this.primary.queryForInt("select count(*) from pg_stat_activity where query like "
+						+ "'select pg_sleep(case%' and state = 'active'") == 1);
+			long start = System.nanoTime();
+
+			try (LoopbackBlackHole hole = LoopbackBlackHole.drop(this.primary.port())) {
+				this.standby.promote();
+				assertThat(longQuery.get(45, TimeUnit.SECONDS)).as("the timeline the query ended on")
+					.isEqualTo("00000002");
+				System.out.printf(
+						"black-holed primary: the long query answered on the new primary %d ms after the "
+								+ "black hole began (dead-peer timeout 3 s)%n",
+						TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+				assertThat(timeline(connection)).isEqualTo(2);
+			}
+		}
+		assertThat(connections.connections()).filteredOn((info) -> info.name().startsWith("blackholed"))
+			.allSatisfy((info) -> assertThat(info.recoveries()).isOne());
+		assertThat(healthyQuery.get(70, TimeUnit.SECONDS)).isEqualTo("slept");
+		assertThat(connections.connections()).filteredOn((info) -> info.name().startsWith("healthy"))
+			.allSatisfy((info) -> assertThat(info.recoveries()).isZero());
 	}
 
 	/**
