@@ -139,13 +139,13 @@ final class CommitOutcome {
 			}
 			TransactionOracle.Described described = TransactionOracle.describe(this.physical, functions);
 			this.server = described.server();
-			this.takeId = this.physical
-				.prepareStatement("select " + functions.currentId() + "::text, " + TransactionOracle.LOG_POSITION);
-			return Ticket.of(described.id(), described.logPosition(), this.server);
+			this.takeId = this.physical.prepareStatement("select " + functions.currentId() + "::text, "
+					+ TransactionOracle.LOG_POSITION + ", " + TransactionOracle.SYNCHRONOUS);
+			return Ticket.of(described.id(), described.logPosition(), described.synchronous(), this.server);
 		}
 		try (ResultSet row = this.takeId.executeQuery()) {
 			row.next();
-			return Ticket.of(row.getString(1), row.getString(2), this.server);
+			return Ticket.of(row.getString(1), row.getString(2), row.getBoolean(3), this.server);
 		}
 	}
 
@@ -173,7 +173,7 @@ final class CommitOutcome {
 		}
 		String answer;
 		try (Connection asking = fresh.getConnection()) {
-			answer = TransactionOracle.ask(asking, last.server(), last.id(), last.logPosition());
+			answer = TransactionOracle.ask(asking, last.server(), last.id(), last.logPosition(), last.synchronous());
 		}
 		catch (SQLException | RuntimeException ex) {
 			CommitOutcomeUnknownException unknown = unknown(connection,
@@ -233,18 +233,19 @@ final class CommitOutcome {
 	 * taken
 	 * @param server the server it ran on, when taken
 	 */
-	private record Ticket(Kind kind, String id, String logPosition, Server server) {
+	private record Ticket(Kind kind, String id, String logPosition, boolean synchronous, Server server) {
 
 		private static final Ticket[] WITHOUT_ID = Arrays.stream(Kind.values())
-			.map((kind) -> new Ticket(kind, null, null, null))
+			.map((kind) -> new Ticket(kind, null, null, false, null))
 			.toArray(Ticket[]::new);
 
 		static Ticket of(Kind kind) {
 			return WITHOUT_ID[kind.ordinal()];
 		}
 
-		static Ticket of(String id, String logPosition, Server server) {
-			return (id != null) ? new Ticket(Kind.TAKEN, id, logPosition, server) : of(Kind.NOTHING_WRITTEN);
+		static Ticket of(String id, String logPosition, boolean synchronous, Server server) {
+			return (id != null) ? new Ticket(Kind.TAKEN, id, logPosition, synchronous, server)
+					: of(Kind.NOTHING_WRITTEN);
 		}
 
 	}

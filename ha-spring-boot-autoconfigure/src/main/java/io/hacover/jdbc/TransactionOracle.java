@@ -39,6 +39,13 @@ final class TransactionOracle {
 	 */
 	static final String LOG_POSITION = "pg_current_wal_insert_lsn()::text";
 
+	/**
+	 * Whether a commit waits for a synchronous standby to flush it: read with the id, as
+	 * the transaction's own setting.
+	 */
+	static final String SYNCHRONOUS = "current_setting('synchronous_commit') in ('on', 'remote_apply') "
+			+ "and current_setting('synchronous_standby_names') <> ''";
+
 	private TransactionOracle() {
 	}
 
@@ -54,11 +61,12 @@ final class TransactionOracle {
 	static Described describe(Connection physical, Functions functions) throws SQLException {
 		try (Statement statement = physical.createStatement();
 				ResultSet row = statement.executeQuery("select " + functions.currentId() + "::text, " + LOG_POSITION
-						+ ", pg_backend_pid(), " + IDENTITY)) {
+						+ ", " + SYNCHRONOUS + ", pg_backend_pid(), " + IDENTITY)) {
 			row.next();
-			Incarnation incarnation = new Incarnation(row.getString(4), row.getString(5), row.getString(6),
-					row.getString(7));
-			return new Described(new Server(functions, row.getInt(3), incarnation), row.getString(1), row.getString(2));
+			Incarnation incarnation = new Incarnation(row.getString(5), row.getString(6), row.getString(7),
+					row.getString(8));
+			return new Described(new Server(functions, row.getInt(4), incarnation), row.getString(1), row.getString(2),
+					row.getBoolean(3));
 		}
 	}
 
@@ -69,8 +77,10 @@ final class TransactionOracle {
 	 * @param server the server the transaction ran on
 	 * @param id the transaction's id
 	 * @param logPosition where the write-ahead log ended before the commit was sent
+	 * @param synchronous whether the commit waited for a synchronous standby
 	 */
-	static String ask(Connection asking, Server server, String id, String logPosition) throws SQLException {
+	static String ask(Connection asking, Server server, String id, String logPosition, boolean synchronous)
+			throws SQLException {
 		Incarnation then = server.incarnation();
 		Incarnation now;
 		// Asked first: on another incarnation the id may not even exist yet (J5).
@@ -84,8 +94,17 @@ final class TransactionOracle {
 		boolean restarted = !now.equals(then);
 		String unknown = "the server restarted or failed over since the transaction ran (" + then + ", now " + now
 				+ "), so a transaction id may have been given out again (J5)";
-		if (restarted && (!now.sameHistory(then))) {
-			return unknown;
+		boolean failedOver = restarted && !now.sameHistory(then);
+		if (failedOver) {
+			String switchpoint = synchronous ? switchpoint(asking, then, now) : null;
+			if (switchpoint == null) {
+				return unknown;
+			}
+			if (before(asking, switchpoint, logPosition)) {
+				// The new primary's history left the transaction's timeline before the
+				// log reached the commit: the commit is not in it.
+				return "aborted";
+			}
 		}
 		if (restarted && neverDurable(asking, server, id)) {
 			return "aborted";
@@ -107,7 +126,7 @@ final class TransactionOracle {
 			if (status.equals("committed")) {
 				// Committed by this transaction, unless a crash recovery gave the id out
 				// again.
-				if (!restarted || now.noCrashRecoverySince(then)) {
+				if (!restarted || failedOver || now.noCrashRecoverySince(then)) {
 					return status;
 				}
 				return commitNeverLogged(asking, logPosition) ? "aborted" : unknown;
@@ -128,6 +147,61 @@ final class TransactionOracle {
 				terminate.setInt(1, server.pid());
 				terminate.setString(2, Long.toString(Long.parseLong(id) & 0xFFFF_FFFFL));
 				terminate.executeQuery().close();
+			}
+		}
+	}
+
+	/**
+	 * Returns where the history of the server's timeline left the transaction's timeline
+	 * (its timeline history file, readable by superusers and
+	 * {@code pg_read_server_files}), or {@code null} when it is another cluster, not a
+	 * descendant, or the file cannot be read.
+	 * <p>
+	 * Up to that point, the new timeline holds everything the old one logged: the
+	 * transaction's first writes, logged before the position read with its id, were
+	 * replayed when the point lies at or past that position, so the new primary knows the
+	 * id, never gave it out again, and its status there is the transaction's own (J9).
+	 */
+	private static String switchpoint(Connection asking, Incarnation then, Incarnation now) throws SQLException {
+		if (!Objects.equals(then.systemIdentifier(), now.systemIdentifier()) || then.timeline() == null
+				|| now.timeline() == null) {
+			return null;
+		}
+		long old = Long.parseLong(then.timeline(), 16);
+		if (Long.parseLong(now.timeline(), 16) <= old) {
+			return null;
+		}
+		String history;
+		try (PreparedStatement statement = asking
+			.prepareStatement("select pg_read_file('pg_wal/' || ? || '.history')")) {
+			statement.setQueryTimeout(TIMEOUT_SECONDS);
+			statement.setString(1, now.timeline());
+			try (ResultSet row = statement.executeQuery()) {
+				row.next();
+				history = row.getString(1);
+			}
+		}
+		catch (SQLException ex) {
+			return null;
+		}
+		// Lines of "parent timeline, switchpoint, reason", tab-separated.
+		for (String line : history.split("\n")) {
+			String[] fields = line.trim().split("\\s+");
+			if (fields.length >= 2 && fields[0].matches("\\d+") && Long.parseLong(fields[0]) == old) {
+				return fields[1];
+			}
+		}
+		return null;
+	}
+
+	private static boolean before(Connection asking, String lsn, String other) throws SQLException {
+		try (PreparedStatement statement = asking.prepareStatement("select ?::pg_lsn < ?::pg_lsn")) {
+			statement.setQueryTimeout(TIMEOUT_SECONDS);
+			statement.setString(1, lsn);
+			statement.setString(2, other);
+			try (ResultSet row = statement.executeQuery()) {
+				row.next();
+				return row.getBoolean(1);
 			}
 		}
 	}
@@ -261,8 +335,9 @@ final class TransactionOracle {
 	 * @param server the server
 	 * @param id the id, {@code null} when the transaction has none
 	 * @param logPosition where the write-ahead log ended
+	 * @param synchronous whether a commit waits for a synchronous standby
 	 */
-	record Described(Server server, String id, String logPosition) {
+	record Described(Server server, String id, String logPosition, boolean synchronous) {
 
 	}
 

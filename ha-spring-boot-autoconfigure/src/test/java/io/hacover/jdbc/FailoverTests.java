@@ -285,6 +285,86 @@ class FailoverTests {
 			.allSatisfy((info) -> assertThat(info.recoveries()).isZero());
 	}
 
+	@Test
+	@DisplayName("J5, J9, J10: synchronous replication: an in-doubt COMMIT (reached the primary, reply lost) that "
+			+ "the standby flushed is committed after the failover, the commit returns normally, and the row is on "
+			+ "the new primary once; the server's timeline history proves the id is the transaction's own")
+	void inDoubtCommitThatReachedTheSynchronousStandbyIsCommitted() throws Exception {
+		startPair(true);
+		Throwable thrown = inDoubtCommitAcrossTheFailover(() -> {
+		}, () -> await().atMost(Duration.ofSeconds(10))
+			.until(() -> this.standby.queryForInt("select count(*) from items where id = 100") == 1));
+		assertThat(thrown).isNull();
+		assertThat(this.standby.queryForInt("select count(*) from items where id = 100")).isOne();
+	}
+
+	@Test
+	@DisplayName("J5, J9, J10: synchronous replication: an in-doubt COMMIT that the primary logged but the standby "
+			+ "never received (the primary crashed waiting for it) is rolled back after the failover: a "
+			+ "TransactionRolledBackException, safe to run again, and the row is not on the new primary")
+	void inDoubtCommitThatNeverReachedTheSynchronousStandbyIsRolledBack() throws Exception {
+		startPair(true);
+		Throwable thrown = inDoubtCommitAcrossTheFailover(() -> this.replication.blackHole(true), () -> {
+			await().atMost(Duration.ofSeconds(10))
+				.until(() -> this.primary
+					.queryForInt("select count(*) from pg_stat_activity where wait_event = 'SyncRep'") == 1);
+		});
+		assertThat(thrown).isInstanceOfSatisfying(TransactionRolledBackException.class,
+				(error) -> assertThat(error.getMessage()).contains("rolled back"));
+		assertThat(this.standby.queryForInt("select count(*) from items where id = 100")).isZero();
+	}
+
+	/**
+	 * Inserts row 100 in a transaction through a relay, runs {@code beforeCommit}, cuts
+	 * the COMMIT after the primary received it, and, when the recovery starts, runs
+	 * {@code atTheCrash}, crashes the primary and promotes the standby; returns what the
+	 * commit threw. A failure in the listener would leave the primary running: the
+	 * timeline is checked.
+	 */
+	private Throwable inDoubtCommitAcrossTheFailover(ThrowingRunnable beforeCommit, ThrowingRunnable atTheCrash)
+			throws Exception {
+		this.relay = StatementRelay.start(this.primary.port());
+		HaConnections connections = connections();
+		HaDataSource dataSource = HaDataSource
+			.of(connections, "failover", url(this.relay.port()), "postgres", null, connections.defaults())
+			.replay(false, 1, 1);
+		connections.addListener((event) -> {
+			if (event.kind() == HaEvent.Kind.RECOVERY_STARTED) {
+				try {
+					atTheCrash.run();
+					this.primary.stopImmediately();
+					this.standby.promote();
+				}
+				catch (Exception ex) {
+					throw new IllegalStateException(ex);
+				}
+			}
+		});
+		try (Connection connection = dataSource.getConnection()) {
+			connection.setAutoCommit(false);
+			try (Statement statement = connection.createStatement()) {
+				statement.executeUpdate("insert into items values (100)");
+			}
+			beforeCommit.run();
+			StatementRelay.Cut cut = this.relay.arm("COMMIT", CutPoint.AFTER_SERVER_RECEIVES);
+			Throwable thrown = catchThrowable(connection::commit);
+			assertThat(cut.fired()).isTrue();
+			if (thrown != null) {
+				// What Spring does after a failed commit.
+				connection.rollback();
+			}
+			assertThat(timeline(connection)).isEqualTo(2);
+			return thrown;
+		}
+	}
+
+	@FunctionalInterface
+	private interface ThrowingRunnable {
+
+		void run() throws Exception;
+
+	}
+
 	/**
 	 * Commits transactions on the new primary until one is given the id, and returns the
 	 * last id given out.
