@@ -18,6 +18,7 @@ import io.hacover.core.RecoveryPolicy;
 import io.hacover.core.StaleConnectionClassifier;
 import io.hacover.core.HaEvent;
 import io.hacover.testsupport.LoopbackBlackHole;
+import io.hacover.testsupport.PostgresPair;
 import io.hacover.testsupport.PostgresServer;
 import io.hacover.testsupport.StatementRelay;
 import io.hacover.testsupport.StatementRelay.CutPoint;
@@ -34,12 +35,14 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Failover to a promoted standby (J9), on a primary and a streaming standby made from the
- * embedded binaries alone ({@link PostgresServer#standbyOf}), reaching the primary
- * through a proxy that can make it lag, with {@code synchronous_commit=on}; the primary
- * is crashed (immediate stop) and the standby promoted ({@code pg_promote()}).
+ * embedded binaries alone ({@link PostgresPair}), reaching the primary through a proxy
+ * that can make it lag, with {@code synchronous_commit=on}; the primary is crashed
+ * (immediate stop) and the standby promoted ({@code pg_promote()}).
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class FailoverTests {
+
+	private PostgresPair pair;
 
 	private PostgresServer primary;
 
@@ -49,37 +52,20 @@ class FailoverTests {
 
 	private StatementRelay relay;
 
-	/**
-	 * Starts the primary and its standby, which reaches the primary through a proxy (to
-	 * make it lag on purpose), streaming synchronously or not.
-	 */
 	private void startPair(boolean synchronous) throws Exception {
-		this.primary = PostgresServer.startWithSynchronousCommit();
-		this.primary.execute("create table items (id int primary key)");
-		this.replication = TcpFaultProxy.start(this.primary.port());
-		this.standby = PostgresServer.standbyOf(this.primary, this.replication.port(), "standby");
-		if (synchronous) {
-			this.primary.execute("alter system set synchronous_standby_names = 'standby'");
-			this.primary.execute("select pg_reload_conf()");
-		}
-		String mode = synchronous ? "sync" : "async";
-		await().atMost(Duration.ofSeconds(30))
-			.ignoreExceptions()
-			.until(() -> this.primary.queryForInt("select count(*) from pg_stat_replication where application_name "
-					+ "= 'standby' and state = 'streaming' and sync_state = '" + mode + "'") == 1);
+		this.pair = PostgresPair.start(synchronous, "create table items (id int primary key)");
+		this.primary = this.pair.primary();
+		this.standby = this.pair.standby();
+		this.replication = this.pair.replication();
 	}
 
 	@AfterEach
 	void stopPair() {
-		for (AutoCloseable closing : new AutoCloseable[] { this.relay, this.standby, this.replication, this.primary }) {
-			if (closing != null) {
-				try {
-					closing.close();
-				}
-				catch (Exception ex) {
-					throw new IllegalStateException(ex);
-				}
-			}
+		if (this.relay != null) {
+			this.relay.close();
+		}
+		if (this.pair != null) {
+			this.pair.close();
 		}
 	}
 
@@ -245,9 +231,8 @@ class FailoverTests {
 		// A connect to the black-holed primary would wait 60 s: the recovery must go to
 		// the other host at once, the dead one marked unreachable.
 		HaDataSource dataSource = HaDataSource.of(connections, "blackholed",
-				"jdbc:postgresql://localhost:" + this.primary.port() + ",localhost:" + this.standby.port()
-						+ "/postgres?targetServerType=primary&hostRecheckSeconds=30&connectTimeout=60",
-				"postgres", null, connections.defaults(), detection);
+				this.pair.url(this.primary.port(), "hostRecheckSeconds=30&connectTimeout=60"), "postgres", null,
+				connections.defaults(), detection);
 		try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
 			assertThat(timeline(connection)).isEqualTo(1);
 			// Long on the old primary's timeline, short on the new one.
@@ -398,8 +383,7 @@ class FailoverTests {
 	 * A multi-host URL: the primary (or a relay in front of it), then the standby.
 	 */
 	private String url(int primaryPort) {
-		return "jdbc:postgresql://localhost:" + primaryPort + ",localhost:" + this.standby.port()
-				+ "/postgres?targetServerType=primary&hostRecheckSeconds=1&connectTimeout=5";
+		return this.pair.url(primaryPort, "hostRecheckSeconds=1&connectTimeout=5");
 	}
 
 	private static int count(Connection connection) throws SQLException {
