@@ -3,6 +3,7 @@ package io.hacover.actuate;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.Consumer;
 
 import io.hacover.core.ConnectionControl;
@@ -203,11 +204,15 @@ public class HaEndpoint {
 	 * @param limits its limits
 	 * @param lastFailure the last stale error that started a recovery, or {@code null}
 	 * @param lastRecovery the last successful recovery, or {@code null}
+	 * @param server the server it is on now, as its cover tells (JDBC: {@code host},
+	 * {@code port}, {@code role} {@code primary} or {@code standby}, {@code timeline},
+	 * and {@code lastRefused}, the last server its data source refused, J9), or
+	 * {@code null}
 	 */
 	public record ConnectionDescriptor(String name, String kind, String type, String state, String recovery,
 			@Nullable String recoveryBean, int duplicates, Counters counters, Limits limits,
-			@Nullable FailureDescriptor lastFailure,
-			@Nullable RecoveryDescriptor lastRecovery) implements OperationResponseBody {
+			@Nullable FailureDescriptor lastFailure, @Nullable RecoveryDescriptor lastRecovery,
+			@Nullable Map<String, Object> server) implements OperationResponseBody {
 
 		static ConnectionDescriptor of(ConnectionInfo info, @Nullable String recoveryBean) {
 			return new ConnectionDescriptor(info.name(), info.kind(), info.type().getName(), info.state().name(),
@@ -218,7 +223,8 @@ public class HaEndpoint {
 					(info.lastFailure() != null) ? new FailureDescriptor(info.lastFailure().time(),
 							info.lastFailure().type(), info.lastFailure().message()) : null,
 					(info.lastRecovery() != null) ? new RecoveryDescriptor(info.lastRecovery().time(),
-							info.lastRecovery().duration().toMillis()) : null);
+							info.lastRecovery().duration().toMillis()) : null,
+					info.peer().isEmpty() ? null : info.peer());
 		}
 
 	}

@@ -3,6 +3,8 @@ package io.hacover.core;
 import java.lang.invoke.MethodHandles;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 import org.springframework.util.Assert;
@@ -45,6 +47,8 @@ public final class Attachment<T> {
 	MethodHandles.Lookup home;
 
 	OutcomeTranslator outcomeTranslator;
+
+	Function<? super T, ? extends Map<String, ?>> peer;
 
 	private Attachment(Class<T> type, T resource, Opener<T> opener) {
 		Assert.notNull(type, "'type' must not be null");
@@ -115,6 +119,20 @@ public final class Attachment<T> {
 	 */
 	public Attachment<T> recovery(RecoveryFunction<T> recovery) {
 		this.recovery = recovery;
+		return this;
+	}
+
+	/**
+	 * Sets how to tell the server the connection is on now, from the resource in use, for
+	 * {@link ConnectionInfo#peer()}: such as its host, port and role. Called for every
+	 * snapshot, so it must answer from what the resource already knows, without I/O; a
+	 * function that throws shows nothing.
+	 * @param peer describes the server of a resource, in the order its entries are to be
+	 * shown
+	 * @return this attachment
+	 */
+	public Attachment<T> peer(Function<? super T, ? extends Map<String, ?>> peer) {
+		this.peer = peer;
 		return this;
 	}
 

@@ -2,6 +2,9 @@ package io.hacover.core;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * A snapshot of one HA connection's record: state, limits and counters (H18).
@@ -32,11 +35,20 @@ import java.time.Instant;
  * @param maxConsecutiveFailures the limit on failed calls in a row, -1 for none (H16)
  * @param lastFailure the last stale error that started a recovery, or {@code null}
  * @param lastRecovery the last successful recovery, or {@code null}
+ * @param peer the server the connection is on now, as its cover tells (for JDBC: host,
+ * port, role and timeline), in order; empty when it does not tell
  */
 public record ConnectionInfo(String name, String kind, Class<?> type, String recovery, ConnectionState state,
 		int references, long recoveriesSucceeded, long recoveriesFailed, long attempts, long attemptsFailed,
 		long retransmissions, long consecutiveFailures, long maxRecoveries, long maxConsecutiveFailures,
-		Failure lastFailure, Recovery lastRecovery) {
+		Failure lastFailure, Recovery lastRecovery, Map<String, Object> peer) {
+
+	/**
+	 * Keeps an unmodifiable copy of the peer, in its order.
+	 */
+	public ConnectionInfo {
+		peer = (peer == null || peer.isEmpty()) ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(peer));
+	}
 
 	/**
 	 * Returns the number of recoveries that ended, recovered or given up.

@@ -2,9 +2,12 @@ package io.hacover.core;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -67,6 +70,8 @@ final class ConnectionRecord<T> {
 
 	private GiveUp lastGiveUp;
 
+	private final Function<? super T, ? extends Map<String, ?>> peer;
+
 	ConnectionRecord(HaConnections table, String name, Attachment<T> attachment, List<Class<?>> interfaces, T resource,
 			RecoveryFunction<T> recovery, ConnectionSettings settings, StaleConnectionClassifier classifier) {
 		this.table = table;
@@ -82,6 +87,7 @@ final class ConnectionRecord<T> {
 		this.handle = attachment.handle;
 		this.settings = settings;
 		this.counters = new RecoveryCounters(settings.maxRecoveries(), settings.maxConsecutiveFailures());
+		this.peer = attachment.peer;
 	}
 
 	boolean isIn(HaConnections table) {
@@ -410,7 +416,20 @@ final class ConnectionRecord<T> {
 
 	ConnectionInfo info() {
 		return this.counters.info(this.name, this.kind, this.type, this.recovery.description(), this.state,
-				this.references.get());
+				this.references.get(), peer());
+	}
+
+	private Map<String, Object> peer() {
+		if (this.peer == null) {
+			return Map.of();
+		}
+		try {
+			Map<String, ?> described = this.peer.apply(this.current.resource);
+			return (described != null) ? Collections.unmodifiableMap(described) : Map.of();
+		}
+		catch (RuntimeException ex) {
+			return Map.of();
+		}
 	}
 
 	/**

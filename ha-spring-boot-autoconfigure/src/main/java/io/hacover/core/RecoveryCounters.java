@@ -2,6 +2,7 @@ package io.hacover.core;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -107,12 +108,12 @@ final class RecoveryCounters {
 	/**
 	 * Makes a snapshot of a connection with these counters.
 	 */
-	ConnectionInfo info(String name, String kind, Class<?> type, String recovery, ConnectionState state,
-			int references) {
+	ConnectionInfo info(String name, String kind, Class<?> type, String recovery, ConnectionState state, int references,
+			Map<String, Object> peer) {
 		return new ConnectionInfo(name, kind, type, recovery, state, references, this.recoveriesSucceeded.get(),
 				this.recoveriesFailed.get(), this.attempts.get(), this.attemptsFailed.get(), this.retransmissions.get(),
 				this.consecutiveFailures.get(), this.maxAttempts, this.maxConsecutiveFailures, this.lastFailure,
-				this.lastRecovery);
+				this.lastRecovery, peer);
 	}
 
 }

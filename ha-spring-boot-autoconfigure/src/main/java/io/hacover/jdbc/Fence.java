@@ -5,9 +5,12 @@ import java.net.SocketTimeoutException;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.SQLNonTransientConnectionException;
 import java.sql.Statement;
+import java.time.Instant;
 import java.util.Collections;
-import java.util.Set;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.WeakHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
@@ -39,65 +42,97 @@ final class Fence {
 
 	private static final String WHO = "select (select system_identifier from pg_control_system())::text, "
 			+ "case when pg_is_in_recovery() then (select timeline_id from pg_control_checkpoint()) "
-			+ "else ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int end";
+			+ "else ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int end, "
+			+ "pg_is_in_recovery()";
 
 	private final AtomicReference<Seen> seen = new AtomicReference<>();
 
 	/**
-	 * The driver connections already checked, forgotten once the driver drops them.
+	 * The driver connections already checked, and their servers, forgotten once the
+	 * driver drops them.
 	 */
-	private final Set<BaseConnection> checked = Collections.newSetFromMap(new WeakHashMap<>());
+	private final Map<BaseConnection, Peer> checked = new WeakHashMap<>();
 
 	private final ReentrantLock lock = new ReentrantLock();
 
+	private volatile String lastRefusal;
+
 	/**
-	 * Checks a physical connection just opened, and refuses it.
+	 * Checks a physical connection just opened, and refuses it if it is on another
+	 * cluster or an older timeline.
 	 * @param physical the physical connection
 	 * @param dataSource the data source's name, for the message
-	 * @return {@code null} when the connection may be used, else why not
+	 * @return the server it is on ({@link Peer#UNKNOWN} for a driver other than pgjdbc or
+	 * a server before PostgreSQL 10)
+	 * @throws Refused when it must not be used; its host is marked unreachable
 	 * @throws SQLException what the question threw
 	 */
-	String check(Connection physical, String dataSource) throws SQLException {
+	Peer check(Connection physical, String dataSource) throws SQLException {
 		if (!PGJDBC || !physical.isWrapperFor(BaseConnection.class)
 				|| physical.getMetaData().getDatabaseMajorVersion() < 10) {
-			return null;
+			return Peer.UNKNOWN;
 		}
 		BaseConnection driver = physical.unwrap(BaseConnection.class);
 		this.lock.lock();
 		try {
 			// A pool hands out the same driver connection again: its server cannot
 			// change.
-			if (!this.checked.add(driver)) {
-				return null;
+			Peer known = this.checked.get(driver);
+			if (known != null) {
+				return known;
 			}
 		}
 		finally {
 			this.lock.unlock();
 		}
+		HostSpec host = driver.getQueryExecutor().getHostSpec();
 		String cluster;
 		int timeline;
+		boolean standby;
 		try (Statement statement = physical.createStatement(); ResultSet row = statement.executeQuery(WHO)) {
 			row.next();
 			cluster = row.getString(1);
 			timeline = row.getInt(2);
+			standby = row.getBoolean(3);
 		}
 		String refusal = admit(cluster, timeline, dataSource);
 		if (refusal != null) {
-			GlobalHostStatusTracker.reportHostStatus(driver.getQueryExecutor().getHostSpec(), HostStatus.ConnectFail);
+			GlobalHostStatusTracker.reportHostStatus(host, HostStatus.ConnectFail);
+			this.lastRefusal = Instant.now() + " " + host.getHost() + ":" + host.getPort() + ": " + refusal;
+			throw new Refused("data source '" + dataSource + "' refused a connection to " + host.getHost() + ":"
+					+ host.getPort() + ": " + refusal + "; it is never used, and the connection is opened again on "
+					+ "another host");
 		}
-		return refusal;
+		Map<String, Object> shown = new LinkedHashMap<>();
+		shown.put("host", host.getHost());
+		shown.put("port", host.getPort());
+		shown.put("role", standby ? "standby" : "primary");
+		shown.put("timeline", timeline);
+		Peer peer = new Peer(host, Collections.unmodifiableMap(shown));
+		this.lock.lock();
+		try {
+			this.checked.put(driver, peer);
+		}
+		finally {
+			this.lock.unlock();
+		}
+		return peer;
 	}
 
 	/**
-	 * Returns the host a physical connection is on, as the driver's host status knows it,
-	 * for {@link #diedOfSilence(Object, Throwable)}: asked while the connection is open.
-	 * @param physical a physical connection just opened
-	 * @return the host, or {@code null} for a driver other than pgjdbc
-	 * @throws SQLException what the driver threw
+	 * Returns what the endpoint shows of a connection's server: its host, port, role and
+	 * timeline, and the last server this data source refused, with when and why.
+	 * @param peer the server of the connection
+	 * @return what to show, in order
 	 */
-	static Object hostOf(Connection physical) throws SQLException {
-		return (PGJDBC && physical.isWrapperFor(BaseConnection.class))
-				? physical.unwrap(BaseConnection.class).getQueryExecutor().getHostSpec() : null;
+	Map<String, Object> shown(Peer peer) {
+		String refusal = this.lastRefusal;
+		if (refusal == null) {
+			return peer.shown();
+		}
+		Map<String, Object> shown = new LinkedHashMap<>(peer.shown());
+		shown.put("lastRefused", refusal);
+		return shown;
 	}
 
 	/**
@@ -106,13 +141,12 @@ final class Fence {
 	 * of waiting out a connect timeout on a black-holed one (H35, J9): the connection was
 	 * found dead by TCP keepalive or a socket timeout. The driver tries that host again
 	 * after {@code hostRecheckSeconds}, or at once when no other host suits.
-	 * @param host the host of the connection that failed, from {@link #hostOf}, or
-	 * {@code null}
+	 * @param peer the server of the connection that failed, or {@code null}
 	 * @param cause why it failed
 	 */
-	static void diedOfSilence(Object host, Throwable cause) {
-		if (host != null && silence(cause)) {
-			GlobalHostStatusTracker.reportHostStatus((HostSpec) host, HostStatus.ConnectFail);
+	static void diedOfSilence(Peer peer, Throwable cause) {
+		if (peer != null && peer.host() != null && silence(cause)) {
+			GlobalHostStatusTracker.reportHostStatus((HostSpec) peer.host(), HostStatus.ConnectFail);
 		}
 	}
 
@@ -149,6 +183,31 @@ final class Fence {
 				return null;
 			}
 		}
+	}
+
+	/**
+	 * The server a physical connection is on.
+	 *
+	 * @param host the driver's host ({@code HostSpec}), for its host status, or
+	 * {@code null}
+	 * @param shown what the endpoint shows: host, port, role ({@code primary} or
+	 * {@code standby}) and timeline, as when the connection was opened
+	 */
+	record Peer(Object host, Map<String, Object> shown) {
+
+		static final Peer UNKNOWN = new Peer(null, Map.of());
+
+	}
+
+	/**
+	 * A physical connection refused (J9): stale, so that it is opened again elsewhere.
+	 */
+	static final class Refused extends SQLNonTransientConnectionException {
+
+		Refused(String message) {
+			super(message, "08004");
+		}
+
 	}
 
 	/**

@@ -4,7 +4,6 @@ import java.io.PrintWriter;
 import java.lang.invoke.MethodHandles;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.SQLNonTransientConnectionException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.sql.SQLTransactionRollbackException;
 import java.time.Duration;
@@ -21,6 +20,9 @@ import io.hacover.core.HaEvent;
 import io.hacover.core.RecoveryContext;
 import io.hacover.core.RecoveryFunction;
 import io.hacover.core.RetransmitPolicy;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 
 import org.springframework.util.Assert;
 
@@ -66,6 +68,8 @@ public final class HaDataSource implements DataSource {
 	private final AtomicLong opened = new AtomicLong();
 
 	private final ConnectionSettings settings;
+
+	private static final Log logger = LogFactory.getLog(HaDataSource.class);
 
 	private final Fence fence = new Fence();
 
@@ -204,14 +208,14 @@ public final class HaDataSource implements DataSource {
 	private Connection open(PhysicalOpener physical) throws SQLException {
 		SessionJournal journal = new SessionJournal(this.replay);
 		AtomicReference<Connection> haConnection = new AtomicReference<>();
-		AtomicReference<Object> host = new AtomicReference<>();
+		AtomicReference<Fence.Peer> peer = new AtomicReference<>(Fence.Peer.UNKNOWN);
 		String name = this.name + "-" + this.opened.incrementAndGet();
 		Attachment<Connection> attachment = Attachment.opening(Connection.class, () -> {
 			Connection fresh = physical.open();
 			try {
-				fence(fresh, name);
+				Fence.Peer on = fence(fresh, name);
 				journal.replay(fresh);
-				host.set(Fence.hostOf(fresh));
+				peer.set(on);
 			}
 			catch (SQLException ex) {
 				fresh.close();
@@ -219,7 +223,8 @@ public final class HaDataSource implements DataSource {
 			}
 			return JdbcSession.of(fresh, journal, haConnection, this.idleCheck);
 		})
-			.recovery(new Reopen(host))
+			.recovery(new Reopen(peer))
+			.peer((session) -> this.fence.shown(peer.get()))
 			.name(name)
 			.kind("jdbc")
 			.alsoImplementing(StatementHost.class)
@@ -245,15 +250,15 @@ public final class HaDataSource implements DataSource {
 
 	/**
 	 * Refuses a physical connection to another cluster or an older timeline than this
-	 * data source has seen (J9), telling the listeners ({@link HaEvent.Kind#FENCED}).
+	 * data source has seen (J9), telling the listeners ({@link HaEvent.Kind#FENCED}), and
+	 * returns the server it is on.
 	 */
-	private void fence(Connection fresh, String connection) throws SQLException {
-		String refusal = this.fence.check(fresh, this.name);
-		if (refusal != null) {
-			SQLException refused = new SQLNonTransientConnectionException(
-					"data source '" + this.name + "' refused a connection to a server: " + refusal
-							+ "; it is never used, and the connection is opened again on another host",
-					"08004");
+	private Fence.Peer fence(Connection fresh, String connection) throws SQLException {
+		try {
+			return this.fence.check(fresh, this.name);
+		}
+		catch (Fence.Refused refused) {
+			logger.warn(refused.getMessage());
 			this.connections.report(connection, HaEvent.Kind.FENCED, refused);
 			throw refused;
 		}
@@ -264,12 +269,12 @@ public final class HaDataSource implements DataSource {
 	 * physical connection unreachable if it died of silence, so that a multi-host URL
 	 * goes to another host at once (H35, J9).
 	 */
-	private record Reopen(AtomicReference<Object> host) implements RecoveryFunction<Connection> {
+	private record Reopen(AtomicReference<Fence.Peer> peer) implements RecoveryFunction<Connection> {
 
 		@Override
 		public Connection recover(RecoveryContext<Connection> context) throws Exception {
 			if (context.attempt() == 1) {
-				Fence.diedOfSilence(this.host.get(), context.cause());
+				Fence.diedOfSilence(this.peer.get(), context.cause());
 			}
 			return context.reopen();
 		}

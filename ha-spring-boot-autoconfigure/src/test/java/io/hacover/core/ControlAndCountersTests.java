@@ -1,8 +1,10 @@
 package io.hacover.core;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -108,6 +110,25 @@ class ControlAndCountersTests {
 			.settings(FastSettings.settings().withLimits(0, -1)));
 		assertThatIOException().isThrownBy(() -> disabled.call("x"));
 		assertThat(never.calls()).isZero();
+	}
+
+	@Test
+	@DisplayName("H18: a snapshot shows the server the connection is on now, as the attachment's peer function reads "
+			+ "it from the resource in use, after a recovery too; a function that throws shows nothing")
+	void snapshotShowsThePeerOfTheResourceInUse() throws Exception {
+		Probe connection = this.ha.attach(Attachment.of(Probe.class, Probe.dead())
+			.recovery((context) -> Probe.answering("fresh"))
+			.peer((resource) -> {
+				try {
+					return Map.of("answers", resource.call("who"));
+				}
+				catch (IOException ex) {
+					throw new UncheckedIOException(ex);
+				}
+			}));
+		assertThat(this.ha.control(connection).info().peer()).as("a dead resource's function throws").isEmpty();
+		assertThat(connection.call("x")).isEqualTo("fresh:x");
+		assertThat(this.ha.control(connection).info().peer()).containsExactly(Map.entry("answers", "fresh:who"));
 	}
 
 	@Test

@@ -17,6 +17,7 @@ import io.hacover.core.HaConnections;
 import io.hacover.core.RecoveryPolicy;
 import io.hacover.core.StaleConnectionClassifier;
 import io.hacover.core.HaEvent;
+import io.hacover.actuate.HaEndpoint;
 import io.hacover.testsupport.LoopbackBlackHole;
 import io.hacover.testsupport.PostgresPair;
 import io.hacover.testsupport.PostgresServer;
@@ -27,6 +28,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import org.springframework.beans.factory.support.DefaultListableBeanFactory;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
@@ -40,6 +46,7 @@ import static org.awaitility.Awaitility.await;
  * (immediate stop) and the standby promoted ({@code pg_promote()}).
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
+@ExtendWith(OutputCaptureExtension.class)
 class FailoverTests {
 
 	private PostgresPair pair;
@@ -108,7 +115,7 @@ class FailoverTests {
 	@DisplayName("J9: the old primary started again as it was (timeline 1) after a failover is refused, never used: "
 			+ "the data source's new connections go to the promoted standby although the old primary is first in "
 			+ "the URL, it gets no write, and each refusal is told (FENCED)")
-	void oldPrimaryStartedAgainIsRefused() throws Exception {
+	void oldPrimaryStartedAgainIsRefused(CapturedOutput output) throws Exception {
 		startPair(true);
 		HaConnections connections = connections();
 		List<HaEvent> fenced = new CopyOnWriteArrayList<>();
@@ -141,6 +148,20 @@ class FailoverTests {
 		assertThat(this.standby.queryForInt("select count(distinct id) from items")).isEqualTo(12);
 		assertThat(fenced).isNotEmpty()
 			.allSatisfy((event) -> assertThat(event.cause()).hasMessageContaining("timeline 1, behind timeline 2"));
+		assertThat(output).contains("refused a connection to localhost:" + this.primary.port(),
+				"timeline 1, behind timeline 2");
+		try (Connection held = dataSource.getConnection()) {
+			String name = connections.control(held).info().name();
+			HaEndpoint.ConnectionDescriptor shown = new HaEndpoint(connections, new DefaultListableBeanFactory())
+				.connection(name);
+			assertThat(shown).isNotNull();
+			assertThat(shown.server()).containsEntry("host", "localhost")
+				.containsEntry("port", this.standby.port())
+				.containsEntry("role", "primary")
+				.containsEntry("timeline", 2)
+				.hasEntrySatisfying("lastRefused", (refused) -> assertThat(refused.toString())
+					.contains("localhost:" + this.primary.port(), "timeline 1, behind timeline 2"));
+		}
 	}
 
 	@Test
