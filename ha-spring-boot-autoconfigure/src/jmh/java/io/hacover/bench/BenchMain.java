@@ -28,7 +28,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * System properties: {@code bench.mode} {@code quick} (about 3 minutes on 2 cores) or
  * {@code full}; {@code bench.include}, a regular expression that selects the groups to
  * run by name ({@code HappyPath}, {@code Jdbc}, {@code JdbcAllocation}, {@code Recovery},
- * {@code SingleFlight}; empty for all); {@code bench.jdbc}, a regular expression that selects the JDBC groups
+ * {@code Failover}, {@code SingleFlight}; empty for all); {@code bench.jdbc}, a regular expression that selects the JDBC groups
  * by name (for example {@code insertTransaction|commitId|readTransaction}; empty for
  * all). The summary is also written to {@code target/bench-summary.txt}.
  */
@@ -65,6 +65,8 @@ public final class BenchMain {
 		}
 		List<Outcome> recoveries = selected.matcher("Recovery").matches()
 				? new RecoveryScenarios(mode.outages, Duration.ofSeconds(2)).run() : List.of();
+		List<Outcome> failovers = selected.matcher("Failover").matches()
+				? new FailoverScenario(mode.failovers).run() : List.of();
 		SingleFlightScenario.Result singleFlight = selected.matcher("SingleFlight").matches()
 				? new SingleFlightScenario(64, mode.singleFlightOutages, Duration.ofMillis(500)).run() : null;
 		Summary summary = new Summary();
@@ -76,7 +78,10 @@ public final class BenchMain {
 		summary.happyPath(results);
 		summary.jdbc(results);
 		summary.allocation(results);
-		summary.recoveries(recoveries);
+		summary.outcomes("Recovery after a 2 s PostgreSQL outage: ms from the server accepting connections to the "
+				+ "first successful call", recoveries);
+		summary.outcomes("Failover to a promoted synchronous standby, multi-host URL: ms from pg_promote() to the "
+				+ "first successful call", failovers);
 		summary.singleFlight(singleFlight);
 		String text = summary.toString();
 		System.out.println();
@@ -122,9 +127,9 @@ public final class BenchMain {
 
 	private enum Mode {
 
-		QUICK(new Plan(1, 2, 3, 1), new Plan(1, 2, 3, 2), 3, 3),
+		QUICK(new Plan(1, 2, 3, 1), new Plan(1, 2, 3, 2), 3, 3, 3),
 
-		FULL(new Plan(3, 5, 5, 1), new Plan(2, 3, 5, 5), 15, 10);
+		FULL(new Plan(3, 5, 5, 1), new Plan(2, 3, 5, 5), 15, 10, 10);
 
 		private final Plan happyPath;
 
@@ -134,11 +139,14 @@ public final class BenchMain {
 
 		private final int singleFlightOutages;
 
-		Mode(Plan happyPath, Plan jdbc, int outages, int singleFlightOutages) {
+		private final int failovers;
+
+		Mode(Plan happyPath, Plan jdbc, int outages, int singleFlightOutages, int failovers) {
 			this.happyPath = happyPath;
 			this.jdbc = jdbc;
 			this.outages = outages;
 			this.singleFlightOutages = singleFlightOutages;
+			this.failovers = failovers;
 		}
 
 		ChainedOptionsBuilder happyPath() {
@@ -291,13 +299,12 @@ public final class BenchMain {
 			}
 		}
 
-		void recoveries(List<Outcome> outcomes) {
+		void outcomes(String title, List<Outcome> outcomes) {
 			if (outcomes.isEmpty()) {
 				return;
 			}
 			line("");
-			line("Recovery after a 2 s PostgreSQL outage: ms from the server accepting connections to the first "
-					+ "successful call");
+			line(title);
 			line(String.format(Locale.ROOT, "%-30s %8s %8s %8s %8s %8s %s", "caller", "outages", "median", "p90", "max",
 					"errors", "median vs @Retryable"));
 			double baseline = outcomes.get(0).median();
