@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -13,7 +14,10 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.hacover.core.ConnectionSettings;
 import io.hacover.core.HaConnections;
+import io.hacover.core.RecoveryPolicy;
+import io.hacover.core.StaleConnectionClassifier;
 import io.hacover.jdbc.HaDataSource;
 import io.hacover.testsupport.PostgresPair;
 
@@ -42,8 +46,8 @@ final class FailoverScenario {
 	/**
 	 * Runs the callers one after the other: HikariCP with Spring's {@code @Retryable}
 	 * (the usual alternative), HikariCP over the HA data source (what
-	 * {@code ha.jdbc.enabled=true} makes), and one HA connection held across the
-	 * failover.
+	 * {@code ha.jdbc.enabled=true} makes) with the default policy and with waits of at
+	 * most 50 ms, and one HA connection held across the failover.
 	 * @return the outcomes, in that order
 	 * @throws Exception if a server cannot be started
 	 */
@@ -58,13 +62,11 @@ final class FailoverScenario {
 				pool.close();
 			});
 		}));
-		outcomes.add(measure("HikariCP over HA data source", (url) -> {
-			HaConnections connections = HaConnections.create();
-			HaDataSource ha = HaDataSource.of(connections, "under", url, "postgres", null, connections.defaults());
-			HikariDataSource pool = JdbcBenchmark.poolOver(ha);
-			JdbcTemplate jdbc = new JdbcTemplate(pool);
-			return new Caller(() -> jdbc.queryForObject("select 1", Integer.class), pool::close);
-		}));
+		outcomes.add(measure("HikariCP over HA data source", (url) -> pooled(url, HaConnections.create())));
+		outcomes.add(measure("same, waits <= 50 ms", (url) -> pooled(url,
+				HaConnections.create(ConnectionSettings.defaults()
+					.withPolicy(RecoveryPolicy.exponential(Duration.ofMillis(20), 2.0, Duration.ofMillis(50), 10_000,
+							Duration.ofSeconds(30), Duration.ZERO)), StaleConnectionClassifier.defaults()))));
 		outcomes.add(measure("HA connection, held", (url) -> {
 			HaConnections connections = HaConnections.create();
 			Connection connection = HaDataSource
@@ -123,6 +125,13 @@ final class FailoverScenario {
 		}
 		Exception error = firstError.get();
 		return new Outcome(name, millis, errors.get(), (error != null) ? error.toString() : null);
+	}
+
+	private static Caller pooled(String url, HaConnections connections) {
+		HaDataSource ha = HaDataSource.of(connections, "under", url, "postgres", null, connections.defaults());
+		HikariDataSource pool = JdbcBenchmark.poolOver(ha);
+		JdbcTemplate jdbc = new JdbcTemplate(pool);
+		return new Caller(() -> jdbc.queryForObject("select 1", Integer.class), pool::close);
 	}
 
 	private static HikariDataSource pool(String url) {

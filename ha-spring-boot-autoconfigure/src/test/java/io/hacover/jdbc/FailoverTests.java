@@ -165,6 +165,44 @@ class FailoverTests {
 	}
 
 	@Test
+	@DisplayName("J9: a server of another cluster (another system_identifier) behind the same URL is refused, never "
+			+ "used: with the first server down, asking for a connection fails within the budget instead of running "
+			+ "on the other cluster, and each refusal is told (FENCED)")
+	void serverOfAnotherClusterIsRefused() throws Exception {
+		try (PostgresServer first = PostgresServer.start(); PostgresServer other = PostgresServer.start()) {
+			other.execute("create table items (id int primary key)");
+			HaConnections connections = HaConnections.create(ConnectionSettings.defaults()
+				.withPolicy(RecoveryPolicy.exponential(Duration.ofMillis(20), 2.0, Duration.ofMillis(100), 1000,
+						Duration.ofSeconds(2), Duration.ZERO)),
+					StaleConnectionClassifier.defaults());
+			List<HaEvent> fenced = new CopyOnWriteArrayList<>();
+			connections.addListener((event) -> {
+				if (event.kind() == HaEvent.Kind.FENCED) {
+					fenced.add(event);
+				}
+			});
+			HaDataSource dataSource = HaDataSource.of(
+					connections, "clusters", "jdbc:postgresql://localhost:" + first.port() + ",localhost:"
+							+ other.port() + "/postgres?hostRecheckSeconds=1",
+					"postgres", null, connections.defaults());
+			try (Connection connection = dataSource.getConnection()) {
+				assertThat(count(connection, "select count(*) from pg_class where relname = 'items'")).isZero();
+			}
+			first.stop();
+			Throwable thrown = catchThrowable(() -> {
+				try (Connection connection = dataSource.getConnection();
+						Statement statement = connection.createStatement()) {
+					statement.executeUpdate("insert into items values (1)");
+				}
+			});
+			assertThat(thrown).isInstanceOf(SQLException.class);
+			assertThat(fenced).isNotEmpty()
+				.allSatisfy((event) -> assertThat(event.cause()).hasMessageContaining("another cluster"));
+			assertThat(other.queryForInt("select count(*) from items")).isZero();
+		}
+	}
+
+	@Test
 	@DisplayName("J5, J9, J10: asynchronous replication with the standby lagging: an in-doubt COMMIT (reached the "
 			+ "primary, reply lost) across the failover is 08007, never committed, although the new primary gave its "
 			+ "transaction id to another transaction that committed; acknowledged commits the standby never received "
@@ -405,6 +443,13 @@ class FailoverTests {
 	 */
 	private String url(int primaryPort) {
 		return this.pair.url(primaryPort, "hostRecheckSeconds=1&connectTimeout=5");
+	}
+
+	private static int count(Connection connection, String query) throws SQLException {
+		try (Statement statement = connection.createStatement(); ResultSet rows = statement.executeQuery(query)) {
+			rows.next();
+			return rows.getInt(1);
+		}
 	}
 
 	private static int count(Connection connection) throws SQLException {
