@@ -10,6 +10,16 @@ const BUCKETS = 24;
 const NOTICE_MILLIS = 6000;
 const PALETTE = ['#2563eb', '#d97706', '#059669', '#db2777', '#7c3aed', '#0891b2', '#65a30d', '#dc2626'];
 const SVG = 'http://www.w3.org/2000/svg';
+// What the chaos buttons say, and what the page tells once one was clicked, for servers
+// that are not simply killed and restarted.
+const CHAOS_ACTIONS = {
+	failover: {
+		label: 'Fail over',
+		title: 'crash the primary of the PostgreSQL pair and promote its standby',
+		done: 'the primary of the failover pair was crashed and its standby promoted; the crashed server comes '
+			+ 'back as the new standby in a moment',
+	},
+};
 
 const page = {
 	baseline: new Map(), // connection name -> recoveriesSucceeded at the last poll
@@ -170,7 +180,8 @@ async function crash(server, button) {
 	button.disabled = true;
 	try {
 		await post(`api/chaos/${encodeURIComponent(server)}`);
-		notice(`the ${server} server was killed; it restarts by itself in a moment`, 'info');
+		const action = CHAOS_ACTIONS[server];
+		notice(action ? action.done : `the ${server} server was killed; it restarts by itself in a moment`, 'info');
 	}
 	catch (error) {
 		notice(`crashing ${server} failed: ${error.message}`, 'error');
@@ -189,7 +200,8 @@ function rowOf(name) {
 function createRow(connection) {
 	const row = el('tr', { 'data-connection': connection.name });
 	row.append(
-		el('td', {}, el('strong', { class: 'name' }), el('span', { class: 'kind' }), el('div', { class: 'type' })),
+		el('td', {}, el('strong', { class: 'name' }), el('span', { class: 'kind' }), el('div', { class: 'type' }),
+			el('div', { class: 'server', 'data-testid': 'server', hidden: '' })),
 		el('td', {}, el('span', { class: 'badge', 'data-testid': 'state' })),
 		el('td', {}, el('span', { class: 'recovery' }), createReplace(connection.name)),
 		el('td', { class: 'num', 'data-testid': 'recovered' }),
@@ -226,6 +238,7 @@ function updateRow(row, connection) {
 	cells[0].querySelector('.kind').textContent = connection.kind;
 	cells[0].querySelector('.type').textContent = simpleName(connection.type);
 	cells[0].title = connection.type;
+	showServer(cells[0].querySelector('.server'), connection.server);
 	const badge = cells[1].firstChild;
 	badge.textContent = connection.state;
 	badge.className = `badge state-${connection.state}`;
@@ -240,6 +253,31 @@ function updateRow(row, connection) {
 	toggle.dataset.action = detached ? 'attach' : 'detach';
 	toggle.textContent = detached ? 'Attach' : 'Detach';
 	toggle.className = detached ? 'toggle writable attach' : 'toggle writable detach';
+}
+
+// The server a connection is on, for the connections whose cover tells it (JDBC on
+// PostgreSQL): host:port, role, timeline, and the last server its data source refused.
+function showServer(box, server) {
+	if (!server) {
+		box.hidden = true;
+		box.replaceChildren();
+		return;
+	}
+	box.dataset.port = server.port;
+	box.dataset.role = server.role || '';
+	box.dataset.timeline = server.timeline === undefined ? '' : server.timeline;
+	const parts = [el('span', { class: 'address' }, `${server.host}:${server.port}`)];
+	if (server.role) {
+		parts.push(el('span', { class: `role role-${server.role}` }, server.role));
+	}
+	if (server.timeline !== undefined) {
+		parts.push(el('span', { class: 'timeline' }, `timeline ${server.timeline}`));
+	}
+	if (server.lastRefused) {
+		parts.push(el('div', { class: 'refused', title: server.lastRefused }, `refused ${server.lastRefused}`));
+	}
+	box.replaceChildren(...parts);
+	box.hidden = false;
 }
 
 function showFailure(cell, failure) {
@@ -457,7 +495,10 @@ function renderChaos(demo) {
 	}
 	box.dataset.signature = `${text}|${demo.writable}|${chaos.servers}`;
 	const buttons = demo.writable ? (chaos.servers || []).map((server) => {
-		const button = el('button', { type: 'button', class: 'crash', 'data-chaos': server }, `Crash ${server}`);
+		const action = CHAOS_ACTIONS[server];
+		const button = el('button', { type: 'button', class: 'crash', 'data-chaos': server,
+			title: action ? action.title : `kill the ${server} server; it restarts by itself` },
+		action ? action.label : `Crash ${server}`);
 		button.addEventListener('click', () => crash(server, button));
 		return button;
 	}) : [];

@@ -60,6 +60,15 @@ final class Chaos implements AutoCloseable {
 	}
 
 	/**
+	 * Returns the names of the servers killed and not back yet, in the order they are
+	 * killed.
+	 * @return the names
+	 */
+	List<String> down() {
+		return this.servers.keySet().stream().filter(this.down::contains).toList();
+	}
+
+	/**
 	 * Returns the settings.
 	 * @return the settings
 	 */

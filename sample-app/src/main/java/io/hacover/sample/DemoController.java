@@ -26,11 +26,12 @@ import org.springframework.web.bind.annotation.RestController;
  * switch a connection to) and {@code recoveryBeanTypes} (what each one recovers, to
  * compare with the {@code type} of a connection), the {@code workloads} with their
  * counters, the last {@value RecoveryLog#KEPT} {@code events}, newest first, and the
- * {@code chaos} settings;</li>
+ * {@code chaos} settings, with the servers that are {@code down} now;</li>
  * <li>{@code POST /api/chaos/{server}}: kills the server ({@code postgres}, {@code line}
- * or {@code files}) now and restarts it after the downtime; {@code 202}, or {@code 404}
- * for an unknown server, and always {@code 404} unless the demo is writable (the
- * {@code demo} profile).</li>
+ * or {@code files}) now and restarts it after the downtime, or fails the {@code failover}
+ * pair over now and makes its crashed primary a standby again after the downtime;
+ * {@code 202}, or {@code 404} for an unknown server, and always {@code 404} unless the
+ * demo is writable (the {@code demo} profile).</li>
  * </ul>
  */
 @RestController
@@ -74,8 +75,8 @@ class DemoController {
 			.toList();
 		SampleProperties.Chaos settings = this.chaos.settings();
 		return new Demo(this.writable, List.copyOf(recoveryBeans.keySet()), recoveryBeans, workloads,
-				this.log.entries(),
-				new ChaosStatus(settings.enabled(), settings.interval().toString(), this.chaos.servers()));
+				this.log.entries(), new ChaosStatus(settings.enabled(), settings.interval().toString(),
+						this.chaos.servers(), this.chaos.down()));
 	}
 
 	@PostMapping("/api/chaos/{server}")
@@ -130,8 +131,9 @@ class DemoController {
 	 * @param enabled whether a server is killed every interval
 	 * @param interval the interval, ISO-8601
 	 * @param servers the servers, in the order they are killed
+	 * @param down the servers killed and not back yet
 	 */
-	record ChaosStatus(boolean enabled, String interval, List<String> servers) {
+	record ChaosStatus(boolean enabled, String interval, List<String> servers, List<String> down) {
 
 	}
 

@@ -26,12 +26,15 @@ import org.springframework.scheduling.TaskScheduler;
 import org.springframework.scheduling.annotation.EnableScheduling;
 
 /**
- * The live demo ({@code sample.example=demo}, the default): three servers embedded in the
+ * The live demo ({@code sample.example=demo}, the default): four servers embedded in the
  * application, an HA connection to each, made three ways, a workload on each connection,
  * and the chaos that kills the servers in turn.
  * <ul>
  * <li>PostgreSQL, and {@code orders}, a data source declared in {@code application.yml}
  * ({@code kind: jdbc}) whose connections are HA connections;</li>
+ * <li>a PostgreSQL primary and its synchronous standby, which the chaos fails over, and
+ * {@code ledger}, a data source declared the same way on a multi-host URL that names both
+ * (J9);</li>
  * <li>a TCP line server, and {@code greeting}, an {@link HaAware @HaAware} client bean
  * recovered by the {@code reconnect} recovery bean;</li>
  * <li>an HTTP file server, and {@code files}, an HA channel on one of its files opened
@@ -56,6 +59,11 @@ class LiveDemoConfiguration {
 	}
 
 	@Bean
+	EmbeddedDatabasePair databasePair(SampleProperties properties) throws IOException, SQLException {
+		return EmbeddedDatabasePair.start(properties.servers().failoverPortA(), properties.servers().failoverPortB());
+	}
+
+	@Bean
 	EmbeddedLineServer lineServer(SampleProperties properties) throws IOException {
 		return EmbeddedLineServer.start(properties.servers().linePort());
 	}
@@ -66,7 +74,7 @@ class LiveDemoConfiguration {
 				properties.servers().filesPort());
 	}
 
-	// The connections: 'orders' is declared in application.yml.
+	// The connections: 'orders' and 'ledger' are declared in application.yml.
 
 	@Bean
 	@HaAware(recovery = "reconnect", name = "greeting")
@@ -111,12 +119,18 @@ class LiveDemoConfiguration {
 
 	// The workloads, each called every 100 ms.
 
-	// 'orders', declared in application.yml, takes no server as a parameter: the
-	// workload, which connects at once, names the database it needs.
+	// 'orders' and 'ledger', declared in application.yml, take no server as a parameter:
+	// each workload, which connects at once, names the database it needs.
 	@Bean
 	@DependsOn("databaseServer")
 	OrdersWorkload ordersWorkload(DataSource orders, HaConnections connections) throws SQLException {
 		return new OrdersWorkload(orders, connections);
+	}
+
+	@Bean
+	@DependsOn("databasePair")
+	LedgerWorkload ledgerWorkload(DataSource ledger, HaConnections connections) throws SQLException {
+		return new LedgerWorkload(ledger, connections);
 	}
 
 	@Bean
@@ -133,11 +147,14 @@ class LiveDemoConfiguration {
 
 	@Bean
 	Chaos chaos(EmbeddedDatabaseServer databaseServer, EmbeddedLineServer lineServer, EmbeddedHttpFileServer fileServer,
-			SampleProperties properties, TaskScheduler taskScheduler) {
+			EmbeddedDatabasePair databasePair, SampleProperties properties, TaskScheduler taskScheduler) {
 		Map<String, EmbeddedServer> servers = new LinkedHashMap<>();
 		servers.put("postgres", databaseServer);
 		servers.put("line", lineServer);
 		servers.put("files", fileServer);
+		// Killing the pair fails it over: its primary crashes and its standby takes over;
+		// the restart makes the crashed node the new standby.
+		servers.put("failover", databasePair);
 		return new Chaos(servers, properties.chaos(), taskScheduler);
 	}
 

@@ -37,9 +37,12 @@ public record SampleProperties(@DefaultValue("demo") String example, @DefaultVal
 	 * @param postgresPort the port of the PostgreSQL server
 	 * @param linePort the port of the TCP line server
 	 * @param filesPort the port of the HTTP file server
+	 * @param failoverPortA the port of the first primary of the failover pair
+	 * @param failoverPortB the port of the first standby of the failover pair
 	 */
 	public record Servers(@DefaultValue("54329") int postgresPort, @DefaultValue("54330") int linePort,
-			@DefaultValue("54331") int filesPort) {
+			@DefaultValue("54331") int filesPort, @DefaultValue("54332") int failoverPortA,
+			@DefaultValue("54333") int failoverPortB) {
 
 	}
 

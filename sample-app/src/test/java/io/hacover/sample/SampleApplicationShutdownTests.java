@@ -36,13 +36,16 @@ class SampleApplicationShutdownTests {
 		arguments.add("--server.port=0");
 		Path data;
 		Path files;
+		Path pair;
 		try (ConfigurableApplicationContext context = new SpringApplicationBuilder(SampleApplication.class)
 			.profiles("quiet")
 			.run(arguments.toArray(String[]::new))) {
 			data = context.getBean(EmbeddedDatabaseServer.class).directory();
 			files = context.getBean(EmbeddedHttpFileServer.class).directory();
+			pair = context.getBean(EmbeddedDatabasePair.class).directory();
 			assertThat(data).isDirectory();
 			assertThat(files).isDirectory();
+			assertThat(pair).isDirectory();
 			for (int port : ports.all()) {
 				connect(port).close();
 			}
@@ -60,14 +63,17 @@ class SampleApplicationShutdownTests {
 		}
 		assertThat(data).doesNotExist();
 		assertThat(files).doesNotExist();
+		assertThat(pair).doesNotExist();
 		for (int port : ports.all()) {
 			assertThatExceptionOfType(ConnectException.class).as("connect to port %d", port)
 				.isThrownBy(() -> connect(port));
 		}
-		assertThat(ProcessHandle.allProcesses()
-			.filter((process) -> process.info().commandLine().orElse("").contains(data.toString())))
-			.as("processes of the database")
-			.isEmpty();
+		for (Path directory : List.of(data, pair)) {
+			assertThat(ProcessHandle.allProcesses()
+				.filter((process) -> process.info().commandLine().orElse("").contains(directory.toString())))
+				.as("processes of the databases in %s", directory)
+				.isEmpty();
+		}
 	}
 
 	private static Socket connect(int port) throws IOException {

@@ -58,7 +58,7 @@ class SampleApplicationTests {
 		});
 		List<Map<String, Object>> workloads = JsonPath.read(get("/api/demo"), "$.workloads");
 		assertThat(workloads).extracting((workload) -> workload.get("name"))
-			.containsExactlyInAnyOrder("orders", "greeting", "files");
+			.containsExactlyInAnyOrder("orders", "ledger", "greeting", "files");
 		assertThat(workloads).allSatisfy((workload) -> {
 			assertThat((Integer) workload.get("calls")).as("calls of %s", workload.get("name")).isPositive();
 			assertThat(workload.get("unexpectedErrors")).as("unexpected errors of %s", workload.get("name"))
@@ -77,10 +77,10 @@ class SampleApplicationTests {
 			.containsEntry("resumeReading", "java.nio.channels.SeekableByteChannel");
 		assertThat(JsonPath.<Map<String, Object>>read(demo, "$.chaos")).containsEntry("enabled", true)
 			.containsEntry("interval", "PT1S")
-			.containsEntry("servers", List.of("postgres", "line", "files"));
+			.containsEntry("servers", List.of("postgres", "line", "files", "failover"));
 		List<String> connections = JsonPath.read(get("/actuator/ha"), "$.connections[*].name");
 		assertThat(JsonPath.<List<String>>read(demo, "$.workloads[*].connection"))
-			.containsExactlyInAnyOrder("orders-1", "greeting", "files")
+			.containsExactlyInAnyOrder("orders-1", "ledger-1", "greeting", "files")
 			.allSatisfy((connection) -> assertThat(connections).contains(connection));
 	}
 
