@@ -51,6 +51,8 @@ import org.springframework.util.Assert;
  */
 public final class HaDataSource implements DataSource {
 
+	private static final Log logger = LogFactory.getLog(HaDataSource.class);
+
 	private static final JdbcStaleClassifier CLASSIFIER = JdbcStaleClassifier.create();
 
 	private final HaConnections connections;
@@ -68,8 +70,6 @@ public final class HaDataSource implements DataSource {
 	private final AtomicLong opened = new AtomicLong();
 
 	private final ConnectionSettings settings;
-
-	private static final Log logger = LogFactory.getLog(HaDataSource.class);
 
 	private final Fence fence = new Fence();
 

@@ -9,6 +9,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -59,6 +61,12 @@ class FailoverTests {
 
 	private StatementRelay relay;
 
+	/**
+	 * A thread for each query that must run alongside the test: the common pool may have
+	 * a single worker on two cores.
+	 */
+	private final ExecutorService executor = Executors.newCachedThreadPool();
+
 	private void startPair(boolean synchronous) throws Exception {
 		this.pair = PostgresPair.start(synchronous, "create table items (id int primary key)");
 		this.primary = this.pair.primary();
@@ -68,6 +76,7 @@ class FailoverTests {
 
 	@AfterEach
 	void stopPair() {
+		this.executor.shutdownNow();
 		if (this.relay != null) {
 			this.relay.close();
 		}
@@ -283,7 +292,7 @@ class FailoverTests {
 			catch (SQLException ex) {
 				throw new IllegalStateException(ex);
 			}
-		});
+		}, this.executor);
 		await().atMost(Duration.ofSeconds(10))
 			.until(() -> this.standby.queryForInt(
 					"select count(*) from pg_stat_activity where query like 'select ''slept''%' and state = 'active'") == 1);
@@ -305,7 +314,7 @@ class FailoverTests {
 				catch (SQLException ex) {
 					throw new IllegalStateException(ex);
 				}
-			});
+			}, this.executor);
 			await().atMost(Duration.ofSeconds(10))
 				.until(() -> this.primary.queryForInt("select count(*) from pg_stat_activity where query like "
 						+ "'select pg_sleep(case%' and state = 'active'") == 1);
