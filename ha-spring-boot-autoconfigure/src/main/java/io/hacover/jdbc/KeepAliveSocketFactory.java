@@ -33,19 +33,20 @@ import jdk.net.ExtendedSocketOptions;
 public final class KeepAliveSocketFactory extends SocketFactory {
 
 	/**
-	 * Silence after which the first probe is sent, by default.
+	 * Silence after which the first probe is sent, by default: that of
+	 * {@link PostgresDeadPeerDetection#defaults()}.
 	 */
-	public static final Duration DEFAULT_IDLE = Duration.ofSeconds(4);
+	public static final Duration DEFAULT_IDLE = PostgresDeadPeerDetection.defaults().keepAliveIdle();
 
 	/**
 	 * Time between unanswered probes, by default.
 	 */
-	public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(2);
+	public static final Duration DEFAULT_INTERVAL = PostgresDeadPeerDetection.defaults().keepAliveInterval();
 
 	/**
 	 * Unanswered probes after which the connection is dead, by default.
 	 */
-	public static final int DEFAULT_COUNT = 3;
+	public static final int DEFAULT_COUNT = PostgresDeadPeerDetection.defaults().keepAliveCount();
 
 	private static final String FORMAT = "idle=<seconds>,interval=<seconds>,count=<probes>, for example "
 			+ "idle=4,interval=2,count=3";

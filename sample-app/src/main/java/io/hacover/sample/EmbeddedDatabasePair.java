@@ -238,7 +238,7 @@ public final class EmbeddedDatabasePair implements EmbeddedServer {
 					this.primary.stop();
 				}
 				finally {
-					deleteQuietly(this.directory);
+					EmbeddedDatabaseServer.deleteQuietly(this.directory);
 				}
 			}
 		}
@@ -386,15 +386,6 @@ public final class EmbeddedDatabasePair implements EmbeddedServer {
 		processes.forEach(ProcessHandle::destroyForcibly);
 		awaitGone(processes, false);
 		return processes;
-	}
-
-	private static void deleteQuietly(Path directory) {
-		try {
-			FileSystemUtils.deleteRecursively(directory);
-		}
-		catch (IOException ex) {
-			// A temporary directory left behind does no harm.
-		}
 	}
 
 	/**

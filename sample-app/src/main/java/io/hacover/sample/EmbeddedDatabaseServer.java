@@ -142,7 +142,12 @@ public final class EmbeddedDatabaseServer implements EmbeddedServer {
 			.start();
 	}
 
-	private static void deleteQuietly(Path directory) {
+	/**
+	 * Deletes a temporary directory and what it holds, leaving behind what cannot be
+	 * deleted.
+	 * @param directory the directory
+	 */
+	static void deleteQuietly(Path directory) {
 		try {
 			FileSystemUtils.deleteRecursively(directory);
 		}
