@@ -4,8 +4,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.function.Function;
 
-import io.hacover.autoconfigure.HaProperties.Backoff;
-import io.hacover.autoconfigure.HaProperties.Connection;
+import io.hacover.autoconfigure.HaProperties.BackoffSettings;
+import io.hacover.autoconfigure.HaProperties.Settings;
 import io.hacover.core.ConnectionSettings;
 import io.hacover.core.RecoveryPolicy;
 import io.hacover.core.RetransmitPolicy;
@@ -64,20 +64,20 @@ final class ConnectionSettingsResolver {
 	ConnectionSettings resolve(String connection, RetransmitPolicy[] annotated) {
 		Source source = new Source(connection);
 		ConnectionSettings engine = ConnectionSettings.defaults();
-		RetransmitPolicy retransmit = source.own(Connection::getRetransmit);
+		RetransmitPolicy retransmit = source.own(Settings::getRetransmit);
 		if (retransmit == null && annotated.length > 0) {
 			retransmit = annotated[0];
 		}
 		if (retransmit == null) {
-			retransmit = source.value(Connection::getRetransmit, "retransmit").orElse(engine.retransmit());
+			retransmit = source.value(Settings::getRetransmit, "retransmit").orElse(engine.retransmit());
 		}
-		int maxRetransmissions = source.value(Connection::getMaxRetransmissions, "max-retransmissions")
+		int maxRetransmissions = source.value(Settings::getMaxRetransmissions, "max-retransmissions")
 			.atLeast(0, "re-issues per call")
 			.orElse(engine.maxRetransmissions());
-		long maxRecoveries = source.value(Connection::getMaxRecoveries, "max-recoveries")
+		long maxRecoveries = source.value(Settings::getMaxRecoveries, "max-recoveries")
 			.atLeast(-1L, "-1 (no limit), 0 (recovery off) or a positive limit")
 			.orElse(engine.maxRecoveries());
-		long maxConsecutiveFailures = source.value(Connection::getMaxConsecutiveFailures, "max-consecutive-failures")
+		long maxConsecutiveFailures = source.value(Settings::getMaxConsecutiveFailures, "max-consecutive-failures")
 			.atLeast(-1L, "-1 (no limit) or a positive limit")
 			.orElse(engine.maxConsecutiveFailures());
 		return new ConnectionSettings(policy(source), retransmit, maxRetransmissions, maxRecoveries,
@@ -85,16 +85,17 @@ final class ConnectionSettingsResolver {
 	}
 
 	private RecoveryPolicy policy(Source source) {
-		Duration budget = source.backoff(Backoff::getBudget, "budget")
+		Duration budget = source.backoff(BackoffSettings::getBudget, "budget")
 			.duration(LONGEST_BUDGET)
 			.orElse(RecoveryPolicy.DEFAULT_BUDGET);
-		Value<String> policyBean = source.value(Connection::getPolicy, "policy");
+		Value<String> policyBean = source.value(Settings::getPolicy, "policy");
 		if (policyBean.orElse(null) != null) {
 			return policyFromBean(source.connection, policyBean, budget);
 		}
-		Value<Duration> initial = source.backoff(Backoff::getInitialDelay, "initial-delay").duration(LONGEST_DELAY);
-		Value<Duration> max = source.backoff(Backoff::getMaxDelay, "max-delay").duration(LONGEST_DELAY);
-		Value<Duration> jitter = source.backoff(Backoff::getJitter, "jitter").duration(LONGEST_DELAY);
+		Value<Duration> initial = source.backoff(BackoffSettings::getInitialDelay, "initial-delay")
+			.duration(LONGEST_DELAY);
+		Value<Duration> max = source.backoff(BackoffSettings::getMaxDelay, "max-delay").duration(LONGEST_DELAY);
+		Value<Duration> jitter = source.backoff(BackoffSettings::getJitter, "jitter").duration(LONGEST_DELAY);
 		Duration initialDelay = initial.orElse(RecoveryPolicy.DEFAULT_INITIAL_DELAY);
 		Duration maxDelay = max.orElse(RecoveryPolicy.DEFAULT_MAX_DELAY);
 		if (maxDelay.compareTo(initialDelay) < 0) {
@@ -106,10 +107,10 @@ final class ConnectionSettingsResolver {
 			throw jitter.invalid("is " + DurationStyle.SIMPLE.print(jitterAmount) + ", longer than the initial delay "
 					+ DurationStyle.SIMPLE.print(initialDelay), "make it at most the initial delay");
 		}
-		double multiplier = source.backoff(Backoff::getMultiplier, "multiplier")
+		double multiplier = source.backoff(BackoffSettings::getMultiplier, "multiplier")
 			.between(1.0, 100.0)
 			.orElse(RecoveryPolicy.DEFAULT_MULTIPLIER);
-		int maxAttempts = source.backoff(Backoff::getMaxAttempts, "max-attempts")
+		int maxAttempts = source.backoff(BackoffSettings::getMaxAttempts, "max-attempts")
 			.atLeast(1, "attempts, the first included")
 			.orElse(RecoveryPolicy.DEFAULT_MAX_ATTEMPTS);
 		return RecoveryPolicy.exponential(initialDelay, multiplier, maxDelay, maxAttempts, budget, jitterAmount);
@@ -142,19 +143,19 @@ final class ConnectionSettingsResolver {
 
 		private final String connection;
 
-		private final Connection own;
+		private final Settings own;
 
 		Source(String connection) {
 			this.connection = connection;
 			this.own = ConnectionSettingsResolver.this.properties.getConnections().get(connection);
 		}
 
-		<V> V own(Function<Connection, V> getter) {
+		<V> V own(Function<Settings, V> getter) {
 			return (this.own != null) ? getter.apply(this.own) : null;
 		}
 
-		<V> Value<V> value(Function<Connection, V> getter, String key) {
-			Connection defaults = ConnectionSettingsResolver.this.properties.getDefaults();
+		<V> Value<V> value(Function<Settings, V> getter, String key) {
+			Settings defaults = ConnectionSettingsResolver.this.properties.getDefaults();
 			V mine = own(getter);
 			if (mine != null) {
 				return new Value<>(this.connection, "ha.connections." + this.connection + "." + key, mine);
@@ -162,7 +163,7 @@ final class ConnectionSettingsResolver {
 			return new Value<>(this.connection, "ha.defaults." + key, getter.apply(defaults));
 		}
 
-		<V> Value<V> backoff(Function<Backoff, V> getter, String key) {
+		<V> Value<V> backoff(Function<BackoffSettings, V> getter, String key) {
 			return value((section) -> getter.apply(section.getBackoff()), "backoff." + key);
 		}
 

@@ -21,9 +21,9 @@ import io.hacover.spring.SpringRetryPolicyResolver;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
@@ -39,14 +39,9 @@ import org.springframework.util.ClassUtils;
  */
 @AutoConfiguration(beforeName = "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration")
 @Import(DeclaredConnections.class)
-@ConditionalOnProperty(prefix = "ha", name = "enabled", matchIfMissing = true)
+@ConditionalOnBooleanProperty(name = "ha.enabled", matchIfMissing = true)
 @EnableConfigurationProperties(HaProperties.class)
 public final class HaAutoConfiguration {
-
-	@Bean
-	static HaDataSourcePostProcessor haDataSourcePostProcessor() {
-		return new HaDataSourcePostProcessor();
-	}
 
 	@Bean
 	static HaAwareBeanPostProcessor haAwareBeanPostProcessor() {
@@ -93,7 +88,7 @@ public final class HaAutoConfiguration {
 		return new HaSockets(connections);
 	}
 
-	@Bean
+	@Bean(DeclaredConnections.FACTORY_BEAN_NAME)
 	DeclaredConnectionFactory haDeclaredConnectionFactory(PropertiesHaAwareSupport support,
 			ConfigurableListableBeanFactory beanFactory, HaChannels channels, HaSockets sockets) {
 		return new DeclaredConnectionFactory(support, beanFactory, channels, sockets);

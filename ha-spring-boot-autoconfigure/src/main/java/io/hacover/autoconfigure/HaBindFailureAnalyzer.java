@@ -2,6 +2,7 @@ package io.hacover.autoconfigure;
 
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.Map;
 import java.util.stream.Collectors;
 
 import io.hacover.spring.HaConfigurationException;
@@ -25,8 +26,12 @@ class HaBindFailureAnalyzer extends AbstractFailureAnalyzer<BindException> imple
 
 	private static final String KEYS = "recovery, policy, retransmit, max-retransmissions, max-recoveries, "
 			+ "max-consecutive-failures, backoff.initial-delay, backoff.multiplier, backoff.max-delay, "
-			+ "backoff.max-attempts, backoff.budget, backoff.jitter; and for a connection declared with a kind: kind, "
-			+ "path, uri, options, endpoints, handshake, connect-timeout, read-timeout, url, username, password";
+			+ "backoff.max-attempts, backoff.budget, backoff.jitter, replay.mode, replay.max-statements, "
+			+ "replay.max-bytes; and, for a connection declared there, one group of channel, http, socket or jdbc";
+
+	private static final Map<String, String> GROUP_KEYS = Map.of("channel", "path, uri, options", "http",
+			"uri, read-timeout", "socket", "endpoints, handshake, connect-timeout, read-timeout", "jdbc",
+			"url, username, password");
 
 	@Override
 	public int getOrder() {
@@ -48,10 +53,14 @@ class HaBindFailureAnalyzer extends AbstractFailureAnalyzer<BindException> imple
 				.sorted()
 				.collect(Collectors.joining(", "));
 			String first = unbound.getUnboundProperties().iterator().next().getName().toString();
+			String group = groupOf(first);
+			String fix = (group != null)
+					? "Fix: remove or rename it, or move it to the group of its kind; the keys of a '" + group
+							+ "' declaration are " + GROUP_KEYS.get(group)
+					: "Fix: remove or rename it; an HA connection's keys are " + KEYS + " (under ha.defaults.* or "
+							+ "ha.connections.<name>.*)";
 			return new FailureAnalysis(HaConfigurationException.describe(connectionOf(first)) + ": unknown key " + keys,
-					"Fix: remove or rename it; an HA connection's keys are " + KEYS + " (under ha.defaults.* or "
-							+ "ha.connections.<name>.*)",
-					cause);
+					fix, cause);
 		}
 		ConfigurationProperty property = cause.getProperty();
 		String key = (property != null) ? property.getName().toString() : cause.getName().toString();
@@ -76,6 +85,19 @@ class HaBindFailureAnalyzer extends AbstractFailureAnalyzer<BindException> imple
 				.collect(Collectors.joining(", "));
 		}
 		return "a valid value";
+	}
+
+	/**
+	 * Returns the declaration group that a key under a connection is in, if any.
+	 */
+	private static String groupOf(String key) {
+		if (key.startsWith(CONNECTIONS)) {
+			String[] parts = key.substring(CONNECTIONS.length()).split("\\.");
+			if (parts.length > 2 && GROUP_KEYS.containsKey(parts[1])) {
+				return parts[1];
+			}
+		}
+		return null;
 	}
 
 	private static String connectionOf(String key) {

@@ -38,7 +38,7 @@ final class HaConnectionNamesValidator implements SmartInitializingSingleton {
 					java.util.List.of(this.beanFactory.getBeanNamesForType(javax.sql.DataSource.class, true, false)));
 		}
 		this.properties.getConnections().forEach((name, connection) -> {
-			if (connection.getKind() != null) {
+			if (DeclaredConnections.kind(name, connection) != null) {
 				known.add(name);
 			}
 		});
@@ -46,7 +46,8 @@ final class HaConnectionNamesValidator implements SmartInitializingSingleton {
 			if (!known.contains(name)) {
 				throw new HaConfigurationException(name, "ha.connections." + name,
 						"no HA connection is named '" + name + "' (known: " + known + ")",
-						"fix the name, mark the bean @HaAware, declare the connection with a kind, or remove the section");
+						"fix the name, mark the bean @HaAware, declare the connection (channel, http, socket or jdbc), "
+								+ "or remove the section");
 			}
 		}
 	}

@@ -6,35 +6,34 @@ import javax.sql.DataSource;
 
 import io.hacover.core.RetransmitPolicy;
 import io.hacover.jdbc.HaDataSource;
+import io.hacover.jdbc.PostgresDeadPeerDetection;
 
 import org.springframework.beans.BeansException;
-import org.springframework.beans.factory.BeanFactory;
-import org.springframework.beans.factory.BeanFactoryAware;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.core.Ordered;
-import org.springframework.util.ClassUtils;
 
 /**
- * With {@code ha.jdbc.enabled=true}, makes every connection of every {@link DataSource}
- * bean an HA connection named after the bean. A HikariCP pool keeps being the bean and
- * gets HA connections under it, one per physical connection
- * ({@link HikariPhysicalConnections}); any other data source is wrapped in an
- * {@link HaDataSource}, whose {@code unwrap} and {@code isWrapperFor} reach it. JDBC
- * connections re-issue only what is safe by default (H14); set
- * {@code ha.connections.<bean name>.retransmit} to change that.
+ * Makes every connection of every {@link DataSource} bean an HA connection named after
+ * the bean ({@code ha.jdbc.enabled}). A pool that a {@link PhysicalConnections} knows
+ * (HikariCP) keeps being the bean and gets HA connections under it, one per physical
+ * connection; any other data source is wrapped in an {@link HaDataSource}, whose
+ * {@code unwrap} and {@code isWrapperFor} reach it. JDBC connections re-issue only what
+ * is safe by default (H14); set {@code ha.connections.<bean name>.retransmit} to change
+ * that.
  */
-final class HaDataSourcePostProcessor implements BeanPostProcessor, BeanFactoryAware, Ordered {
+final class HaDataSourcePostProcessor implements BeanPostProcessor, Ordered {
 
 	private static final RetransmitPolicy[] JDBC_DEFAULT = { RetransmitPolicy.SAFE };
 
-	private static final boolean HIKARI_PRESENT = ClassUtils.isPresent("com.zaxxer.hikari.HikariDataSource",
-			HaDataSourcePostProcessor.class.getClassLoader());
+	private final ObjectProvider<PropertiesHaAwareSupport> support;
 
-	private BeanFactory beanFactory;
+	private final ObjectProvider<PhysicalConnections> pools;
 
-	@Override
-	public void setBeanFactory(BeanFactory beanFactory) {
-		this.beanFactory = beanFactory;
+	HaDataSourcePostProcessor(ObjectProvider<PropertiesHaAwareSupport> support,
+			ObjectProvider<PhysicalConnections> pools) {
+		this.support = support;
+		this.pools = pools;
 	}
 
 	@Override
@@ -44,16 +43,20 @@ final class HaDataSourcePostProcessor implements BeanPostProcessor, BeanFactoryA
 
 	@Override
 	public Object postProcessAfterInitialization(Object bean, String beanName) throws BeansException {
-		if (bean instanceof DataSource dataSource && !(bean instanceof HaDataSource)) {
-			PropertiesHaAwareSupport support = this.beanFactory.getBean(PropertiesHaAwareSupport.class);
-			if (support.properties().getJdbc().isEnabled()) {
-				UnaryOperator<DataSource> wrap = (physical) -> support.withReplay(new HaDataSource(
-						support.connections(), physical, beanName, support.settings(beanName, JDBC_DEFAULT)), beanName);
-				return (HIKARI_PRESENT && HikariPhysicalConnections.wrap(bean, wrap, support.deadPeerDetection()))
-						? bean : wrap.apply(dataSource);
+		if (!(bean instanceof DataSource dataSource) || bean instanceof HaDataSource) {
+			return bean;
+		}
+		PropertiesHaAwareSupport support = this.support.getObject();
+		UnaryOperator<DataSource> wrap = (physical) -> support.withReplay(
+				new HaDataSource(support.connections(), physical, beanName, support.settings(beanName, JDBC_DEFAULT)),
+				beanName);
+		PostgresDeadPeerDetection detection = support.deadPeerDetection();
+		for (PhysicalConnections pool : this.pools.orderedStream().toList()) {
+			if (pool.placeUnder(bean, wrap, detection)) {
+				return bean;
 			}
 		}
-		return bean;
+		return wrap.apply(dataSource);
 	}
 
 }

@@ -11,13 +11,13 @@ import java.util.Map;
 
 import io.hacover.core.RetransmitPolicy;
 
-import io.hacover.jdbc.PostgresDeadPeerDetection;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.util.unit.DataSize;
 
 /**
- * Configuration of HA connections, under {@code ha.*}: defaults for every connection,
- * then per-connection overrides under {@code ha.connections.<name>.*}. Unknown keys fail
+ * Configuration of HA connections, under {@code ha.*}: defaults for every connection
+ * under {@code ha.defaults}, then per-connection overrides under
+ * {@code ha.connections.<name>.*}, whose unset keys take the defaults. Unknown keys fail
  * start-up.
  */
 @ConfigurationProperties(prefix = "ha", ignoreUnknownFields = false)
@@ -31,13 +31,14 @@ public class HaProperties {
 	/**
 	 * Settings for every connection, unless overridden under ha.connections.<name>.
 	 */
-	private final Connection defaults = new Connection();
+	private final Defaults defaults = new Defaults();
 
 	/**
 	 * Settings of single connections, by connection name; each overrides ha.defaults.
-	 * With a 'kind', the connection is declared here and becomes a bean of that name.
+	 * With one of the groups 'channel', 'http', 'socket' or 'jdbc', the connection is
+	 * declared here and becomes a bean of that name.
 	 */
-	private final Map<String, DeclaredConnection> connections = new LinkedHashMap<>();
+	private final Map<String, Connection> connections = new LinkedHashMap<>();
 
 	/**
 	 * The JDBC cover.
@@ -59,11 +60,11 @@ public class HaProperties {
 		this.enabled = enabled;
 	}
 
-	public Connection getDefaults() {
+	public Defaults getDefaults() {
 		return this.defaults;
 	}
 
-	public Map<String, DeclaredConnection> getConnections() {
+	public Map<String, Connection> getConnections() {
 		return this.connections;
 	}
 
@@ -80,6 +81,47 @@ public class HaProperties {
 	}
 
 	/**
+	 * What a connection's settings are read from: {@link Defaults} or a
+	 * {@link Connection}'s overrides, where {@code null} means "not set here".
+	 */
+	interface Settings {
+
+		String getRecovery();
+
+		String getPolicy();
+
+		RetransmitPolicy getRetransmit();
+
+		Integer getMaxRetransmissions();
+
+		Long getMaxRecoveries();
+
+		Long getMaxConsecutiveFailures();
+
+		BackoffSettings getBackoff();
+
+	}
+
+	/**
+	 * What the spacing of a connection's recovery attempts is read from.
+	 */
+	interface BackoffSettings {
+
+		Duration getInitialDelay();
+
+		Double getMultiplier();
+
+		Duration getMaxDelay();
+
+		Integer getMaxAttempts();
+
+		Duration getBudget();
+
+		Duration getJitter();
+
+	}
+
+	/**
 	 * The JDBC cover: HA connections for the application's data sources.
 	 */
 	public static class Jdbc {
@@ -89,7 +131,7 @@ public class HaProperties {
 		 * connections, named after the bean and configured under ha.connections.<bean
 		 * name>.
 		 */
-		private boolean enabled;
+		private boolean enabled = false;
 
 		/**
 		 * How long a PostgreSQL server may stay silent (black-holed: packets dropped, no
@@ -97,7 +139,7 @@ public class HaProperties {
 		 * connect timeout of a new one. A query runs as long as it needs on a server that
 		 * answers. A URL's own socketFactoryArg or connectTimeout wins.
 		 */
-		private Duration deadPeerTimeout = PostgresDeadPeerDetection.DEFAULT_DEAD_PEER_TIMEOUT;
+		private Duration deadPeerTimeout = Duration.ofSeconds(10);
 
 		/**
 		 * Replay of a transaction interrupted by a failure, on the recovered connection.
@@ -196,13 +238,13 @@ public class HaProperties {
 	}
 
 	/**
-	 * Settings of one connection, or of every connection under {@code ha.defaults}.
+	 * Settings of every connection, under {@code ha.defaults}.
 	 */
-	public static class Connection {
+	public static class Defaults implements Settings {
 
 		/**
-		 * Name of the RecoveryFunction bean that recovers the connection. Unset to take
-		 * the one named by @HaAware, or else to make a fresh instance of the bean.
+		 * Name of the RecoveryFunction bean that recovers a connection. Unset to take the
+		 * one named by @HaAware, or else to make a fresh instance of the bean.
 		 */
 		private String recovery;
 
@@ -215,33 +257,35 @@ public class HaProperties {
 
 		/**
 		 * Whether an operation that failed stale is issued again after recovery:
-		 * 'always', 'safe' (only @Idempotent methods) or 'never'. Default 'always'.
+		 * 'always', 'safe' (only @Idempotent methods) or 'never'. JDBC connections take
+		 * 'safe' unless their own section says otherwise.
 		 */
-		private RetransmitPolicy retransmit;
+		private RetransmitPolicy retransmit = RetransmitPolicy.ALWAYS;
 
 		/**
 		 * How many times one call is re-issued after recoveries before its stale error
-		 * reaches the caller. Default 3.
+		 * reaches the caller.
 		 */
-		private Integer maxRetransmissions;
+		private Integer maxRetransmissions = 3;
 
 		/**
 		 * Maximum number of calls of the recovery function in total, successful or not;
-		 * -1 for no limit (the default), 0 to disable recovery.
+		 * -1 for no limit, 0 to disable recovery.
 		 */
-		private Long maxRecoveries;
+		private Long maxRecoveries = -1L;
 
 		/**
 		 * Maximum number of failed calls of the recovery function in a row; -1 for no
-		 * limit (the default).
+		 * limit.
 		 */
-		private Long maxConsecutiveFailures;
+		private Long maxConsecutiveFailures = -1L;
 
 		/**
 		 * Spacing of the attempts of one recovery.
 		 */
 		private final Backoff backoff = new Backoff();
 
+		@Override
 		public String getRecovery() {
 			return this.recovery;
 		}
@@ -250,6 +294,7 @@ public class HaProperties {
 			this.recovery = recovery;
 		}
 
+		@Override
 		public String getPolicy() {
 			return this.policy;
 		}
@@ -258,6 +303,7 @@ public class HaProperties {
 			this.policy = policy;
 		}
 
+		@Override
 		public RetransmitPolicy getRetransmit() {
 			return this.retransmit;
 		}
@@ -266,6 +312,7 @@ public class HaProperties {
 			this.retransmit = retransmit;
 		}
 
+		@Override
 		public Integer getMaxRetransmissions() {
 			return this.maxRetransmissions;
 		}
@@ -274,6 +321,7 @@ public class HaProperties {
 			this.maxRetransmissions = maxRetransmissions;
 		}
 
+		@Override
 		public Long getMaxRecoveries() {
 			return this.maxRecoveries;
 		}
@@ -282,6 +330,7 @@ public class HaProperties {
 			this.maxRecoveries = maxRecoveries;
 		}
 
+		@Override
 		public Long getMaxConsecutiveFailures() {
 			return this.maxConsecutiveFailures;
 		}
@@ -290,8 +339,366 @@ public class HaProperties {
 			this.maxConsecutiveFailures = maxConsecutiveFailures;
 		}
 
+		@Override
 		public Backoff getBackoff() {
 			return this.backoff;
+		}
+
+	}
+
+	/**
+	 * Exponential spacing of the attempts of one recovery, for every connection. The
+	 * first attempt runs at once.
+	 */
+	public static class Backoff implements BackoffSettings {
+
+		/**
+		 * Wait before the second attempt.
+		 */
+		private Duration initialDelay = Duration.ofMillis(50);
+
+		/**
+		 * Factor applied to the wait after each failed attempt, at least 1.
+		 */
+		private Double multiplier = 2.0;
+
+		/**
+		 * Longest wait between two attempts.
+		 */
+		private Duration maxDelay = Duration.ofMillis(250);
+
+		/**
+		 * Total number of attempts of one recovery, the first included; by default, so
+		 * many that the budget ends a recovery.
+		 */
+		private Integer maxAttempts = 150;
+
+		/**
+		 * Time budget of one recovery, from the stale error; when spent, the caller gets
+		 * the original error.
+		 */
+		private Duration budget = Duration.ofSeconds(30);
+
+		/**
+		 * Random amount added to or taken from each wait, at most the initial delay.
+		 */
+		private Duration jitter = Duration.ZERO;
+
+		@Override
+		public Duration getInitialDelay() {
+			return this.initialDelay;
+		}
+
+		public void setInitialDelay(Duration initialDelay) {
+			this.initialDelay = initialDelay;
+		}
+
+		@Override
+		public Double getMultiplier() {
+			return this.multiplier;
+		}
+
+		public void setMultiplier(Double multiplier) {
+			this.multiplier = multiplier;
+		}
+
+		@Override
+		public Duration getMaxDelay() {
+			return this.maxDelay;
+		}
+
+		public void setMaxDelay(Duration maxDelay) {
+			this.maxDelay = maxDelay;
+		}
+
+		@Override
+		public Integer getMaxAttempts() {
+			return this.maxAttempts;
+		}
+
+		public void setMaxAttempts(Integer maxAttempts) {
+			this.maxAttempts = maxAttempts;
+		}
+
+		@Override
+		public Duration getBudget() {
+			return this.budget;
+		}
+
+		public void setBudget(Duration budget) {
+			this.budget = budget;
+		}
+
+		@Override
+		public Duration getJitter() {
+			return this.jitter;
+		}
+
+		public void setJitter(Duration jitter) {
+			this.jitter = jitter;
+		}
+
+	}
+
+	/**
+	 * One connection under {@code ha.connections.<name>}: settings that override
+	 * {@code ha.defaults} (unset: the default), and, for a connection declared here
+	 * rather than by an {@code @HaAware} bean, one group that says what to open.
+	 */
+	public static class Connection implements Settings {
+
+		/**
+		 * Name of the RecoveryFunction bean that recovers the connection, instead of
+		 * ha.defaults.recovery and the one named by @HaAware.
+		 */
+		private String recovery;
+
+		/**
+		 * Name of a bean that spaces recovery attempts instead of 'backoff'.
+		 */
+		private String policy;
+
+		/**
+		 * Whether an operation that failed stale is issued again after recovery:
+		 * 'always', 'safe' or 'never'; wins over @HaAware(retransmit).
+		 */
+		private RetransmitPolicy retransmit;
+
+		/**
+		 * How many times one call is re-issued after recoveries before its stale error
+		 * reaches the caller.
+		 */
+		private Integer maxRetransmissions;
+
+		/**
+		 * Maximum number of calls of the recovery function in total; -1 for no limit, 0
+		 * to disable recovery.
+		 */
+		private Long maxRecoveries;
+
+		/**
+		 * Maximum number of failed calls of the recovery function in a row; -1 for no
+		 * limit.
+		 */
+		private Long maxConsecutiveFailures;
+
+		/**
+		 * Spacing of the attempts of one recovery; an unset key takes
+		 * ha.defaults.backoff.
+		 */
+		private final BackoffOverride backoff = new BackoffOverride();
+
+		/**
+		 * Replay of interrupted transactions, for a data source; an unset key takes
+		 * ha.jdbc.replay.
+		 */
+		private final ReplayOverride replay = new ReplayOverride();
+
+		/**
+		 * Declares a SeekableByteChannel on a file, by path or file: URI.
+		 */
+		private Channel channel;
+
+		/**
+		 * Declares a read-only SeekableByteChannel on an http: or https: file.
+		 */
+		private Http http;
+
+		/**
+		 * Declares a SocketConnection to the first of a list of endpoints that answers.
+		 */
+		private Socket socket;
+
+		/**
+		 * Declares a DataSource whose connections are HA connections.
+		 */
+		private JdbcDataSource jdbc;
+
+		@Override
+		public String getRecovery() {
+			return this.recovery;
+		}
+
+		public void setRecovery(String recovery) {
+			this.recovery = recovery;
+		}
+
+		@Override
+		public String getPolicy() {
+			return this.policy;
+		}
+
+		public void setPolicy(String policy) {
+			this.policy = policy;
+		}
+
+		@Override
+		public RetransmitPolicy getRetransmit() {
+			return this.retransmit;
+		}
+
+		public void setRetransmit(RetransmitPolicy retransmit) {
+			this.retransmit = retransmit;
+		}
+
+		@Override
+		public Integer getMaxRetransmissions() {
+			return this.maxRetransmissions;
+		}
+
+		public void setMaxRetransmissions(Integer maxRetransmissions) {
+			this.maxRetransmissions = maxRetransmissions;
+		}
+
+		@Override
+		public Long getMaxRecoveries() {
+			return this.maxRecoveries;
+		}
+
+		public void setMaxRecoveries(Long maxRecoveries) {
+			this.maxRecoveries = maxRecoveries;
+		}
+
+		@Override
+		public Long getMaxConsecutiveFailures() {
+			return this.maxConsecutiveFailures;
+		}
+
+		public void setMaxConsecutiveFailures(Long maxConsecutiveFailures) {
+			this.maxConsecutiveFailures = maxConsecutiveFailures;
+		}
+
+		@Override
+		public BackoffOverride getBackoff() {
+			return this.backoff;
+		}
+
+		public ReplayOverride getReplay() {
+			return this.replay;
+		}
+
+		public Channel getChannel() {
+			return this.channel;
+		}
+
+		public void setChannel(Channel channel) {
+			this.channel = channel;
+		}
+
+		public Http getHttp() {
+			return this.http;
+		}
+
+		public void setHttp(Http http) {
+			this.http = http;
+		}
+
+		public Socket getSocket() {
+			return this.socket;
+		}
+
+		public void setSocket(Socket socket) {
+			this.socket = socket;
+		}
+
+		public JdbcDataSource getJdbc() {
+			return this.jdbc;
+		}
+
+		public void setJdbc(JdbcDataSource jdbc) {
+			this.jdbc = jdbc;
+		}
+
+	}
+
+	/**
+	 * Spacing of the attempts of one connection's recoveries; an unset key takes
+	 * {@code ha.defaults.backoff}.
+	 */
+	public static class BackoffOverride implements BackoffSettings {
+
+		/**
+		 * Wait before the second attempt.
+		 */
+		private Duration initialDelay;
+
+		/**
+		 * Factor applied to the wait after each failed attempt, at least 1.
+		 */
+		private Double multiplier;
+
+		/**
+		 * Longest wait between two attempts.
+		 */
+		private Duration maxDelay;
+
+		/**
+		 * Total number of attempts of one recovery, the first included.
+		 */
+		private Integer maxAttempts;
+
+		/**
+		 * Time budget of one recovery, from the stale error.
+		 */
+		private Duration budget;
+
+		/**
+		 * Random amount added to or taken from each wait, at most the initial delay.
+		 */
+		private Duration jitter;
+
+		@Override
+		public Duration getInitialDelay() {
+			return this.initialDelay;
+		}
+
+		public void setInitialDelay(Duration initialDelay) {
+			this.initialDelay = initialDelay;
+		}
+
+		@Override
+		public Double getMultiplier() {
+			return this.multiplier;
+		}
+
+		public void setMultiplier(Double multiplier) {
+			this.multiplier = multiplier;
+		}
+
+		@Override
+		public Duration getMaxDelay() {
+			return this.maxDelay;
+		}
+
+		public void setMaxDelay(Duration maxDelay) {
+			this.maxDelay = maxDelay;
+		}
+
+		@Override
+		public Integer getMaxAttempts() {
+			return this.maxAttempts;
+		}
+
+		public void setMaxAttempts(Integer maxAttempts) {
+			this.maxAttempts = maxAttempts;
+		}
+
+		@Override
+		public Duration getBudget() {
+			return this.budget;
+		}
+
+		public void setBudget(Duration budget) {
+			this.budget = budget;
+		}
+
+		@Override
+		public Duration getJitter() {
+			return this.jitter;
+		}
+
+		public void setJitter(Duration jitter) {
+			this.jitter = jitter;
 		}
 
 	}
@@ -345,88 +752,26 @@ public class HaProperties {
 	}
 
 	/**
-	 * Settings of one connection under {@code ha.connections.<name>}: those of every
-	 * connection, and what to open when the connection is declared here rather than by an
-	 * {@code @HaAware} bean.
+	 * A file, by path or {@code file:} URI, declared under
+	 * {@code ha.connections.<name>.channel}.
 	 */
-	public static class DeclaredConnection extends Connection {
+	public static class Channel {
 
 		/**
-		 * Replay of interrupted transactions, for a data source: a key set here wins over
-		 * the same key under ha.jdbc.replay.
-		 */
-		private final ReplayOverride replay = new ReplayOverride();
-
-		/**
-		 * What to open for a connection declared here, as a bean named after it:
-		 * 'channel' (a SeekableByteChannel on a file by path or URI), 'http' (a read-only
-		 * SeekableByteChannel on an http: or https: URI) or 'socket' (a SocketConnection
-		 * to the endpoints). Unset for the connections of @HaAware beans.
-		 */
-		private ConnectionKind kind;
-
-		/**
-		 * File to open, for kind 'channel'.
+		 * File to open.
 		 */
 		private Path path;
 
 		/**
-		 * File to open by URI: file: for kind 'channel', http: or https: for kind 'http'.
+		 * File to open by file: URI, instead of path.
 		 */
 		private URI uri;
 
 		/**
-		 * How to open the file of a 'channel' given by path, for example read, write,
-		 * create, append. Default read.
+		 * How to open the file given by path, for example read, write, create, append.
+		 * Default read.
 		 */
 		private List<StandardOpenOption> options = new ArrayList<>();
-
-		/**
-		 * Endpoints of a 'socket', as host:port, tried in order; recovery fails over to
-		 * the next when one stays down.
-		 */
-		private List<String> endpoints = new ArrayList<>();
-
-		/**
-		 * JDBC URL of a 'jdbc' data source.
-		 */
-		private String url;
-
-		/**
-		 * User of a 'jdbc' data source.
-		 */
-		private String username;
-
-		/**
-		 * Password of a 'jdbc' data source; never shown in messages, logs or endpoints.
-		 */
-		private String password;
-
-		/**
-		 * Name of a SocketHandshake bean run on every fresh connection of a 'socket' (log
-		 * in again, re-subscribe).
-		 */
-		private String handshake;
-
-		/**
-		 * How long a 'socket' waits to connect to one endpoint. Default 2s.
-		 */
-		private Duration connectTimeout;
-
-		/**
-		 * How long a read of a 'socket' waits for data before the connection is deemed
-		 * dead, or how long an 'http' request waits for its answer and a read of its body
-		 * for more bytes. Default 30s for sockets, 10s for http.
-		 */
-		private Duration readTimeout;
-
-		public ConnectionKind getKind() {
-			return this.kind;
-		}
-
-		public void setKind(ConnectionKind kind) {
-			this.kind = kind;
-		}
 
 		public Path getPath() {
 			return this.path;
@@ -452,36 +797,76 @@ public class HaProperties {
 			this.options = options;
 		}
 
+	}
+
+	/**
+	 * A file served over {@code http:} or {@code https:}, read with Range requests,
+	 * declared under {@code ha.connections.<name>.http}.
+	 */
+	public static class Http {
+
+		/**
+		 * The file's http: or https: URI.
+		 */
+		private URI uri;
+
+		/**
+		 * How long a request waits for its answer, and a read of its body for more bytes.
+		 */
+		private Duration readTimeout = Duration.ofSeconds(10);
+
+		public URI getUri() {
+			return this.uri;
+		}
+
+		public void setUri(URI uri) {
+			this.uri = uri;
+		}
+
+		public Duration getReadTimeout() {
+			return this.readTimeout;
+		}
+
+		public void setReadTimeout(Duration readTimeout) {
+			this.readTimeout = readTimeout;
+		}
+
+	}
+
+	/**
+	 * A TCP connection to the first of a list of endpoints that answers, declared under
+	 * {@code ha.connections.<name>.socket}.
+	 */
+	public static class Socket {
+
+		/**
+		 * Endpoints as host:port, tried in order; recovery fails over to the next when
+		 * one stays down.
+		 */
+		private List<String> endpoints = new ArrayList<>();
+
+		/**
+		 * Name of a SocketHandshake bean run on every fresh connection (log in again,
+		 * re-subscribe).
+		 */
+		private String handshake;
+
+		/**
+		 * How long to wait to connect to one endpoint.
+		 */
+		private Duration connectTimeout = Duration.ofSeconds(2);
+
+		/**
+		 * How long a read waits for data before the connection is deemed dead.
+		 */
+		private Duration readTimeout = Duration.ofSeconds(30);
+
 		public List<String> getEndpoints() {
 			return this.endpoints;
 		}
 
 		public void setEndpoints(List<String> endpoints) {
 			this.endpoints = endpoints;
-		}
-
-		public String getUrl() {
-			return this.url;
-		}
-
-		public void setUrl(String url) {
-			this.url = url;
-		}
-
-		public String getUsername() {
-			return this.username;
-		}
-
-		public void setUsername(String username) {
-			this.username = username;
-		}
-
-		public String getPassword() {
-			return this.password;
-		}
-
-		public void setPassword(String password) {
-			this.password = password;
 		}
 
 		public String getHandshake() {
@@ -508,124 +893,51 @@ public class HaProperties {
 			this.readTimeout = readTimeout;
 		}
 
-		public ReplayOverride getReplay() {
-			return this.replay;
-		}
-
 	}
 
 	/**
-	 * What a connection declared under {@code ha.connections.<name>} opens.
+	 * A data source on a JDBC URL whose connections are HA connections, declared under
+	 * {@code ha.connections.<name>.jdbc}.
 	 */
-	public enum ConnectionKind {
+	public static class JdbcDataSource {
 
 		/**
-		 * A file, by path or {@code file:} URI.
+		 * JDBC URL.
 		 */
-		CHANNEL,
+		private String url;
 
 		/**
-		 * A file served over {@code http:} or {@code https:}, read-only.
+		 * User to log in as.
 		 */
-		HTTP,
+		private String username;
 
 		/**
-		 * A TCP connection to one of a list of endpoints.
+		 * Password; never shown in messages, logs or endpoints.
 		 */
-		SOCKET,
+		private String password;
 
-		/**
-		 * A data source on a JDBC URL whose connections are HA connections.
-		 */
-		JDBC
-
-	}
-
-	/**
-	 * Exponential spacing of the attempts of one recovery. The first attempt runs at
-	 * once.
-	 */
-	public static class Backoff {
-
-		/**
-		 * Wait before the second attempt. Default 50ms.
-		 */
-		private Duration initialDelay;
-
-		/**
-		 * Factor applied to the wait after each failed attempt, at least 1. Default 2.
-		 */
-		private Double multiplier;
-
-		/**
-		 * Longest wait between two attempts. Default 250ms.
-		 */
-		private Duration maxDelay;
-
-		/**
-		 * Total number of attempts of one recovery, the first included. Default 150, so
-		 * that the budget ends a recovery.
-		 */
-		private Integer maxAttempts;
-
-		/**
-		 * Time budget of one recovery, from the stale error; when spent, the caller gets
-		 * the original error. Default 30s.
-		 */
-		private Duration budget;
-
-		/**
-		 * Random amount added to or taken from each wait, at most the initial delay.
-		 * Default 0.
-		 */
-		private Duration jitter;
-
-		public Duration getInitialDelay() {
-			return this.initialDelay;
+		public String getUrl() {
+			return this.url;
 		}
 
-		public void setInitialDelay(Duration initialDelay) {
-			this.initialDelay = initialDelay;
+		public void setUrl(String url) {
+			this.url = url;
 		}
 
-		public Double getMultiplier() {
-			return this.multiplier;
+		public String getUsername() {
+			return this.username;
 		}
 
-		public void setMultiplier(Double multiplier) {
-			this.multiplier = multiplier;
+		public void setUsername(String username) {
+			this.username = username;
 		}
 
-		public Duration getMaxDelay() {
-			return this.maxDelay;
+		public String getPassword() {
+			return this.password;
 		}
 
-		public void setMaxDelay(Duration maxDelay) {
-			this.maxDelay = maxDelay;
-		}
-
-		public Integer getMaxAttempts() {
-			return this.maxAttempts;
-		}
-
-		public void setMaxAttempts(Integer maxAttempts) {
-			this.maxAttempts = maxAttempts;
-		}
-
-		public Duration getBudget() {
-			return this.budget;
-		}
-
-		public void setBudget(Duration budget) {
-			this.budget = budget;
-		}
-
-		public Duration getJitter() {
-			return this.jitter;
-		}
-
-		public void setJitter(Duration jitter) {
-			this.jitter = jitter;
+		public void setPassword(String password) {
+			this.password = password;
 		}
 
 	}

@@ -26,20 +26,14 @@ import io.hacover.jdbc.PostgresDeadPeerDetection;
  * pool's {@code connection-init-sql} moves to the physical connections, so that it runs
  * again on those a recovery opens (J6).
  */
-final class HikariPhysicalConnections {
-
-	private HikariPhysicalConnections() {
-	}
+final class HikariPhysicalConnections implements PhysicalConnections {
 
 	/**
 	 * Puts HA connections under the pool, if it is a HikariCP pool that has not started
 	 * and opens its connections from a JDBC URL.
-	 * @param bean a data source bean
-	 * @param wrap makes the HA data source over a data source of physical connections
-	 * @param detection how a dead PostgreSQL server is found
-	 * @return whether the pool now opens HA connections
 	 */
-	static boolean wrap(Object bean, UnaryOperator<DataSource> wrap, PostgresDeadPeerDetection detection) {
+	@Override
+	public boolean placeUnder(Object bean, UnaryOperator<DataSource> wrap, PostgresDeadPeerDetection detection) {
 		if (!(bean instanceof HikariDataSource pool) || pool.isRunning() || pool.getDataSource() != null
 				|| pool.getJdbcUrl() == null) {
 			return false;

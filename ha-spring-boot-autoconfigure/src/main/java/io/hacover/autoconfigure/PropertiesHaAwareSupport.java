@@ -104,7 +104,7 @@ final class PropertiesHaAwareSupport implements HaAwareSupport {
 	 */
 	HaDataSource withReplay(HaDataSource dataSource, String name) {
 		HaProperties.Jdbc.Replay defaults = this.properties.getJdbc().getReplay();
-		HaProperties.DeclaredConnection own = this.properties.getConnections().get(name);
+		HaProperties.Connection own = this.properties.getConnections().get(name);
 		HaProperties.ReplayOverride override = (own != null) ? own.getReplay() : new HaProperties.ReplayOverride();
 		HaProperties.Jdbc.ReplayMode mode = Objects.requireNonNullElse(override.getMode(), defaults.getMode());
 		return dataSource.replay(mode == HaProperties.Jdbc.ReplayMode.VERIFIED,

@@ -92,8 +92,8 @@ class CommitOutcomeEndToEndTests {
 	private ApplicationContextRunner runner(String pool) {
 		String url = server.jdbcUrl(this.relay.port());
 		ApplicationContextRunner runner = new ApplicationContextRunner()
-			.withConfiguration(AutoConfigurations.of(HaAutoConfiguration.class, DataSourceAutoConfiguration.class,
-					JdbcTemplateAutoConfiguration.class))
+			.withConfiguration(AutoConfigurations.of(HaAutoConfiguration.class, HaJdbcAutoConfiguration.class,
+					DataSourceAutoConfiguration.class, JdbcTemplateAutoConfiguration.class))
 			.withUserConfiguration(PaymentsConfiguration.class)
 			.withPropertyValues("ha.jdbc.enabled=true", "spring.datasource.url=" + url,
 					"spring.datasource.username=postgres", "spring.datasource.password=",

@@ -34,6 +34,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
@@ -45,9 +46,10 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Connections declared in {@code application.yml} with a {@code kind}: they become beans
- * of the right type, already HA-aware, with the named recovery bean or the cover's
- * built-in recovery.
+ * Connections declared in {@code application.yml} with a group that says what to open
+ * ({@code channel}, {@code http}, {@code socket}, {@code jdbc}): they become beans of the
+ * right type, already HA-aware, with the named recovery bean or the cover's built-in
+ * recovery.
  */
 class DeclaredConnectionsTests {
 
@@ -62,17 +64,16 @@ class DeclaredConnectionsTests {
 	@DisplayName("H6 H27: a declared 'channel' is a bean, HA-aware, that a duplicate shares the position of")
 	void declaredChannelIsAnHaAwareBean() throws IOException {
 		Path file = Files.writeString(this.directory.resolve("data.txt"), "0123456789");
-		this.runner.withPropertyValues("ha.connections.data.kind=channel", "ha.connections.data.path=" + file)
-			.run((context) -> {
-				SeekableByteChannel channel = context.getBean("data", SeekableByteChannel.class);
-				HaConnections connections = context.getBean(HaConnections.class);
-				assertThat(connections.isHaAware(channel)).isTrue();
-				assertThat(read(channel, 4)).isEqualTo("0123");
-				SeekableByteChannel duplicate = connections.duplicate(channel);
-				assertThat(duplicate.position()).isEqualTo(4);
-				assertThat(read(duplicate, 6)).isEqualTo("456789");
-				assertThat(connections.find("data")).isPresent();
-			});
+		this.runner.withPropertyValues("ha.connections.data.channel.path=" + file).run((context) -> {
+			SeekableByteChannel channel = context.getBean("data", SeekableByteChannel.class);
+			HaConnections connections = context.getBean(HaConnections.class);
+			assertThat(connections.isHaAware(channel)).isTrue();
+			assertThat(read(channel, 4)).isEqualTo("0123");
+			SeekableByteChannel duplicate = connections.duplicate(channel);
+			assertThat(duplicate.position()).isEqualTo(4);
+			assertThat(read(duplicate, 6)).isEqualTo("456789");
+			assertThat(connections.find("data")).isPresent();
+		});
 	}
 
 	@Test
@@ -82,8 +83,9 @@ class DeclaredConnectionsTests {
 		new java.util.Random(7).nextBytes(content);
 		Files.write(this.directory.resolve("remote.bin"), content);
 		try (HttpFileServer server = HttpFileServer.start(this.directory)) {
-			this.runner.withPropertyValues("ha.connections.remote.kind=http",
-					"ha.connections.remote.uri=" + server.uri("remote.bin"), "ha.connections.remote.read-timeout=5s")
+			this.runner
+				.withPropertyValues("ha.connections.remote.http.uri=" + server.uri("remote.bin"),
+						"ha.connections.remote.http.read-timeout=5s")
 				.run((context) -> {
 					SeekableByteChannel channel = context.getBean("remote", SeekableByteChannel.class);
 					ByteBuffer received = ByteBuffer.allocate(content.length);
@@ -106,9 +108,10 @@ class DeclaredConnectionsTests {
 	void declaredSocketFailsOverAndShakesHandsAgain() throws IOException {
 		try (LineServer first = LineServer.start(); LineServer second = LineServer.start()) {
 			this.runner.withUserConfiguration(HandshakeConfiguration.class)
-				.withPropertyValues("ha.connections.feed.kind=socket",
-						"ha.connections.feed.endpoints=127.0.0.1:" + first.port() + ",127.0.0.1:" + second.port(),
-						"ha.connections.feed.handshake=hello", "ha.connections.feed.read-timeout=5s")
+				.withPropertyValues(
+						"ha.connections.feed.socket.endpoints=127.0.0.1:" + first.port() + ",127.0.0.1:"
+								+ second.port(),
+						"ha.connections.feed.socket.handshake=hello", "ha.connections.feed.socket.read-timeout=5s")
 				.run((context) -> {
 					SocketConnection socket = context.getBean("feed", SocketConnection.class);
 					CountingHandshake hello = context.getBean("hello", CountingHandshake.class);
@@ -130,10 +133,8 @@ class DeclaredConnectionsTests {
 			+ "SocketTimeoutException instead of a hang")
 	void declaredSocketTimesOutOnABlackHoledPeer() throws IOException {
 		try (LineServer server = LineServer.start(); TcpFaultProxy proxy = TcpFaultProxy.start(server.port())) {
-			this.runner
-				.withPropertyValues("ha.connections.feed.kind=socket",
-						"ha.connections.feed.endpoints=127.0.0.1:" + proxy.port(),
-						"ha.connections.feed.read-timeout=300ms", "ha.connections.feed.connect-timeout=1s")
+			this.runner.withPropertyValues("ha.connections.feed.socket.endpoints=127.0.0.1:" + proxy.port(),
+					"ha.connections.feed.socket.read-timeout=300ms", "ha.connections.feed.socket.connect-timeout=1s")
 				.run((context) -> {
 					SocketConnection socket = context.getBean("feed", SocketConnection.class);
 					assertThat(call(socket, "ECHO before")).isEqualTo("before");
@@ -156,7 +157,7 @@ class DeclaredConnectionsTests {
 	void declaredConnectionUsesItsRecoveryBean() throws IOException {
 		Path file = Files.writeString(this.directory.resolve("named.txt"), "0123456789");
 		this.runner.withUserConfiguration(RecoveryConfiguration.class)
-			.withPropertyValues("ha.connections.named.kind=channel", "ha.connections.named.uri=" + file.toUri(),
+			.withPropertyValues("ha.connections.named.channel.uri=" + file.toUri(),
 					"ha.connections.named.recovery=reopenAndCount")
 			.run((context) -> {
 				SeekableByteChannel channel = context.getBean("named", SeekableByteChannel.class);
@@ -176,9 +177,8 @@ class DeclaredConnectionsTests {
 			+ "never shows its password")
 	void declaredJdbcDataSourceHandsOutHaConnections() throws Exception {
 		try (PostgresServer server = PostgresServer.start()) {
-			this.runner
-				.withPropertyValues("ha.connections.orders.kind=jdbc", "ha.connections.orders.url=" + server.jdbcUrl(),
-						"ha.connections.orders.username=postgres", "ha.connections.orders.password=s3cret-word")
+			this.runner.withPropertyValues("ha.connections.orders.jdbc.url=" + server.jdbcUrl(),
+					"ha.connections.orders.jdbc.username=postgres", "ha.connections.orders.jdbc.password=s3cret-word")
 				.run((context) -> {
 					DataSource dataSource = context.getBean("orders", DataSource.class);
 					assertThat(dataSource).isInstanceOf(HaDataSource.class);
@@ -194,8 +194,8 @@ class DeclaredConnectionsTests {
 					assertThat(dataSource.toString()).doesNotContain("s3cret-word");
 					assertThat(((HaDataSource) dataSource).getTarget().toString()).doesNotContain("s3cret-word");
 				});
-			this.runner.withPropertyValues("ha.connections.orders.kind=jdbc", "ha.connections.orders.url=postgres://x")
-				.run((context) -> assertMisconfigured(context, "ha.connections.orders.url"));
+			this.runner.withPropertyValues("ha.connections.orders.jdbc.url=postgres://x")
+				.run((context) -> assertMisconfigured(context, "ha.connections.orders.jdbc.url"));
 		}
 	}
 
@@ -207,8 +207,8 @@ class DeclaredConnectionsTests {
 			new ApplicationContextRunner()
 				.withConfiguration(AutoConfigurations.of(DataSourceAutoConfiguration.class,
 						JdbcTemplateAutoConfiguration.class, HaAutoConfiguration.class))
-				.withPropertyValues("ha.connections.orders.kind=jdbc", "ha.connections.orders.url=" + server.jdbcUrl(),
-						"ha.connections.orders.username=postgres")
+				.withPropertyValues("ha.connections.orders.jdbc.url=" + server.jdbcUrl(),
+						"ha.connections.orders.jdbc.username=postgres")
 				.run((context) -> {
 					assertThat(context).hasNotFailed();
 					assertThat(context).getBean(DataSource.class).isSameAs(context.getBean("orders"));
@@ -221,23 +221,43 @@ class DeclaredConnectionsTests {
 	@Test
 	@DisplayName("a declared connection that lacks what its kind needs fails start-up naming the key")
 	void incompleteDeclarationsFailStartUp() {
-		this.runner.withPropertyValues("ha.connections.data.kind=channel")
-			.run((context) -> assertMisconfigured(context, "ha.connections.data.path"));
-		this.runner.withPropertyValues("ha.connections.web.kind=http", "ha.connections.web.uri=ftp://host/file")
-			.run((context) -> assertMisconfigured(context, "ha.connections.web.uri"));
-		this.runner.withPropertyValues("ha.connections.feed.kind=socket", "ha.connections.feed.endpoints=nowhere")
-			.run((context) -> assertMisconfigured(context, "ha.connections.feed.endpoints[0]"));
-		this.runner.withPropertyValues("ha.connections.feed.kind=socket")
-			.run((context) -> assertMisconfigured(context, "ha.connections.feed.endpoints"));
+		this.runner.withPropertyValues("ha.connections.data.channel.options=read")
+			.run((context) -> assertMisconfigured(context, "ha.connections.data.channel.path"));
+		this.runner.withPropertyValues("ha.connections.web.http.uri=ftp://host/file")
+			.run((context) -> assertMisconfigured(context, "ha.connections.web.http.uri"));
+		this.runner.withPropertyValues("ha.connections.feed.socket.endpoints=nowhere")
+			.run((context) -> assertMisconfigured(context, "ha.connections.feed.socket.endpoints[0]"));
+		this.runner.withPropertyValues("ha.connections.feed.socket.handshake=hello")
+			.run((context) -> assertMisconfigured(context, "ha.connections.feed.socket.endpoints"));
+	}
+
+	@Test
+	@DisplayName("a connection that declares two kinds, or a key of another kind, fails start-up naming the key")
+	void declarationOfTwoKindsOrAKeyOfAnotherKindFailsStartUp() {
+		this.runner
+			.withPropertyValues("ha.connections.feed.http.uri=http://files.internal/data.bin",
+					"ha.connections.feed.socket.endpoints=127.0.0.1:7000")
+			.run((context) -> assertMisconfigured(context, "ha.connections.feed.socket"));
+		this.runner
+			.withPropertyValues("ha.connections.feed.socket.endpoints=127.0.0.1:7000",
+					"ha.connections.feed.socket.path=/data/feed.log")
+			.run((context) -> {
+				assertThat(context).hasFailed();
+				FailureAnalysis analysis = new HaBindFailureAnalyzer().analyze(context.getStartupFailure());
+				assertThat(analysis.getDescription()).contains("'feed'", "unknown key ha.connections.feed.socket.path");
+				assertThat(analysis.getAction())
+					.contains("the keys of a 'socket' declaration are endpoints, handshake");
+			});
 	}
 
 	@Test
 	@DisplayName("a declared socket naming a missing handshake bean fails start-up naming the key")
 	void missingHandshakeBeanFailsStartUp() throws IOException {
 		try (LineServer server = LineServer.start()) {
-			this.runner.withPropertyValues("ha.connections.feed.kind=socket",
-					"ha.connections.feed.endpoints=127.0.0.1:" + server.port(), "ha.connections.feed.handshake=helo")
-				.run((context) -> assertMisconfigured(context, "ha.connections.feed.handshake"));
+			this.runner
+				.withPropertyValues("ha.connections.feed.socket.endpoints=127.0.0.1:" + server.port(),
+						"ha.connections.feed.socket.handshake=helo")
+				.run((context) -> assertMisconfigured(context, "ha.connections.feed.socket.handshake"));
 		}
 	}
 

@@ -68,8 +68,8 @@ class FailoverSoakTests {
 				"create table moves (id serial primary key, tx text not null, account int not null, "
 						+ "amount int not null)");
 		new ApplicationContextRunner()
-			.withConfiguration(AutoConfigurations.of(HaAutoConfiguration.class, DataSourceAutoConfiguration.class,
-					JdbcTemplateAutoConfiguration.class))
+			.withConfiguration(AutoConfigurations.of(HaAutoConfiguration.class, HaJdbcAutoConfiguration.class,
+					DataSourceAutoConfiguration.class, JdbcTemplateAutoConfiguration.class))
 			.withUserConfiguration(BankConfiguration.class)
 			.withPropertyValues("ha.jdbc.enabled=true", "ha.jdbc.dead-peer-timeout=3s",
 					"spring.datasource.url=" + this.pair.url(this.pair.primary().port(), "hostRecheckSeconds=1"),

@@ -29,6 +29,7 @@ import org.postgresql.ds.PGSimpleDataSource;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
 import org.springframework.boot.jdbc.autoconfigure.JdbcTemplateAutoConfiguration;
+import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -47,8 +48,8 @@ class HaJdbcAutoConfigurationTests {
 	private static PostgresServer server;
 
 	private final ApplicationContextRunner runner = new ApplicationContextRunner()
-		.withConfiguration(AutoConfigurations.of(HaAutoConfiguration.class, DataSourceAutoConfiguration.class,
-				JdbcTemplateAutoConfiguration.class))
+		.withConfiguration(AutoConfigurations.of(HaAutoConfiguration.class, HaJdbcAutoConfiguration.class,
+				DataSourceAutoConfiguration.class, JdbcTemplateAutoConfiguration.class))
 		.withPropertyValues("ha.defaults.backoff.initial-delay=20ms", "ha.defaults.backoff.max-delay=200ms");
 
 	@BeforeAll
@@ -180,11 +181,43 @@ class HaJdbcAutoConfigurationTests {
 	}
 
 	@Test
-	@DisplayName("H1: without ha.jdbc.enabled the DataSource bean is left as it is")
+	@DisplayName("H1: without ha.jdbc.enabled the JDBC auto-configuration backs off and the DataSource bean is left "
+			+ "as it is")
 	void dataSourceIsLeftAloneByDefault() {
 		this.runner
 			.withPropertyValues("spring.datasource.url=" + server.jdbcUrl(), "spring.datasource.username=postgres")
-			.run((context) -> assertThat(context.getBean(DataSource.class)).isInstanceOf(HikariDataSource.class));
+			.run((context) -> {
+				assertThat(context).doesNotHaveBean(HaDataSourcePostProcessor.class)
+					.doesNotHaveBean(HikariPhysicalConnections.class);
+				assertThat(context.getBean(DataSource.class)).isInstanceOf(HikariDataSource.class);
+				assertThat(((HikariDataSource) context.getBean(DataSource.class)).getDataSource()).isNull();
+			});
+	}
+
+	@Test
+	@DisplayName("H1: with ha.enabled=false, ha.jdbc.enabled changes nothing")
+	void jdbcBacksOffWhenHaIsDisabled() {
+		this.runner
+			.withPropertyValues("ha.enabled=false", "ha.jdbc.enabled=true", "spring.datasource.url=" + server.jdbcUrl(),
+					"spring.datasource.username=postgres")
+			.run((context) -> {
+				assertThat(context).hasNotFailed().doesNotHaveBean(HaDataSourcePostProcessor.class);
+				assertThat(((HikariDataSource) context.getBean(DataSource.class)).getDataSource()).isNull();
+			});
+	}
+
+	@Test
+	@DisplayName("H10: without HikariCP on the class path, the HikariCP part backs off and a data source is still "
+			+ "wrapped")
+	void hikariPartBacksOffWithoutHikari() {
+		this.runner.withClassLoader(new FilteredClassLoader(HikariDataSource.class))
+			.withPropertyValues("ha.jdbc.enabled=true")
+			.withBean("plain", DataSource.class, HaJdbcAutoConfigurationTests::plainDataSource)
+			.run((context) -> {
+				assertThat(context).hasSingleBean(HaDataSourcePostProcessor.class)
+					.doesNotHaveBean(HikariPhysicalConnections.class);
+				assertThat(context.getBean(DataSource.class)).isInstanceOf(HaDataSource.class);
+			});
 	}
 
 	@Test

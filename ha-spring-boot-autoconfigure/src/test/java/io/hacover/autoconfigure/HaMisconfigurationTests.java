@@ -192,7 +192,8 @@ class HaMisconfigurationTests {
 			.withPropertyValues("ha.connections.ordres.max-recoveries=3")
 			.run((context) -> assertMisconfigured(context, "ordres", "ha.connections.ordres",
 					"no HA connection is named 'ordres' (known: [orders])",
-					"fix the name, mark the bean @HaAware, declare the connection with a kind, or remove the section"));
+					"fix the name, mark the bean @HaAware, declare the connection (channel, http, socket or jdbc), "
+							+ "or remove the section"));
 	}
 
 	@Test

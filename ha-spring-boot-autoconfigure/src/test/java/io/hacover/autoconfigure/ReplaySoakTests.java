@@ -78,8 +78,8 @@ class ReplaySoakTests {
 			+ "no error reaches the callers but commits the server could not answer for after a restart (J5)")
 	void transactionsSurviveRestartsAndKills() {
 		new ApplicationContextRunner()
-			.withConfiguration(AutoConfigurations.of(HaAutoConfiguration.class, DataSourceAutoConfiguration.class,
-					JdbcTemplateAutoConfiguration.class))
+			.withConfiguration(AutoConfigurations.of(HaAutoConfiguration.class, HaJdbcAutoConfiguration.class,
+					DataSourceAutoConfiguration.class, JdbcTemplateAutoConfiguration.class))
 			.withUserConfiguration(BankConfiguration.class)
 			.withPropertyValues("ha.jdbc.enabled=true", "spring.datasource.url=" + server.jdbcUrl(),
 					"spring.datasource.username=postgres", "spring.datasource.password=",

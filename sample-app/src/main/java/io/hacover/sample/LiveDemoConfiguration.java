@@ -31,7 +31,7 @@ import org.springframework.scheduling.annotation.EnableScheduling;
  * and the chaos that kills the servers in turn.
  * <ul>
  * <li>PostgreSQL, and {@code orders}, a data source declared in {@code application.yml}
- * ({@code kind: jdbc}) whose connections are HA connections;</li>
+ * (the group {@code jdbc}) whose connections are HA connections;</li>
  * <li>a PostgreSQL primary and its synchronous standby, which the chaos fails over, and
  * {@code ledger}, a data source declared the same way on a multi-host URL that names both
  * (J9);</li>
