@@ -161,16 +161,8 @@ public final class HaAwareBeanPostProcessor implements DestructionAwareBeanPostP
 	}
 
 	private List<Class<?>> interfacesOf(Object bean, String beanName, String connection) {
-		List<Class<?>> interfaces = new ArrayList<>();
-		Class<?> declared = declaredType(beanName);
-		if (declared != null && declared.isInterface()) {
-			interfaces.add(declared);
-		}
-		for (Class<?> candidate : ClassUtils.getAllInterfacesForClassAsSet(bean.getClass())) {
-			if (!interfaces.contains(candidate) && !isInfrastructure(candidate)) {
-				interfaces.add(candidate);
-			}
-		}
+		List<Class<?>> interfaces = proxiedInterfaces(declaredType(this.beanFactory.getMergedBeanDefinition(beanName)),
+				bean.getClass());
 		if (interfaces.isEmpty()) {
 			throw new HaConfigurationException(connection, "@HaAware on bean '" + beanName + "'",
 					"its type " + bean.getClass().getName() + " implements no interface, so there is nothing to proxy",
@@ -180,12 +172,38 @@ public final class HaAwareBeanPostProcessor implements DestructionAwareBeanPostP
 		return interfaces;
 	}
 
-	private Class<?> declaredType(String beanName) {
-		BeanDefinition definition = this.beanFactory.getMergedBeanDefinition(beanName);
+	/**
+	 * Returns the interfaces that the HA connection of an {@code @HaAware} bean
+	 * implements, in order: its declared type, if an interface, then those of its class.
+	 * @param declared the type the bean is declared as, or {@code null}
+	 * @param beanClass the class of the bean
+	 * @return the interfaces, maybe none
+	 */
+	static List<Class<?>> proxiedInterfaces(Class<?> declared, Class<?> beanClass) {
+		List<Class<?>> interfaces = new ArrayList<>();
+		if (declared != null && declared.isInterface()) {
+			interfaces.add(declared);
+		}
+		for (Class<?> candidate : ClassUtils.getAllInterfacesForClassAsSet(beanClass)) {
+			if (!interfaces.contains(candidate) && !isInfrastructure(candidate)) {
+				interfaces.add(candidate);
+			}
+		}
+		return interfaces;
+	}
+
+	/**
+	 * Returns the type a bean is declared as: its factory method's return type, or, for a
+	 * definition written out ahead of time, its target type.
+	 */
+	static Class<?> declaredType(BeanDefinition definition) {
 		if (definition instanceof RootBeanDefinition root) {
 			Method factoryMethod = root.getResolvedFactoryMethod();
 			if (factoryMethod != null) {
 				return factoryMethod.getReturnType();
+			}
+			if (root.getFactoryMethodName() != null) {
+				return root.getTargetType();
 			}
 		}
 		return null;
