@@ -14,6 +14,8 @@ import io.hacover.core.RecoveryFunction;
 import io.hacover.core.StaleConnectionClassifier;
 import io.hacover.spring.HaAware;
 import io.hacover.spring.HaAwareBeanPostProcessor;
+import io.hacover.spring.SpringRetryListenerBridge;
+import io.hacover.spring.SpringRetryPolicyResolver;
 import io.hacover.testsupport.LineClient;
 import io.hacover.testsupport.LineServer;
 import io.hacover.testsupport.SocketLineClient;
@@ -23,6 +25,7 @@ import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -88,6 +91,18 @@ class HaAutoConfigurationTests {
 				assertThat(context.getBean(RecordingListener.class).kinds("orders"))
 					.containsExactly(HaEvent.Kind.ATTACHED);
 			});
+	}
+
+	@Test
+	@DisplayName("H1: without spring-retry on the class path, its bridge backs off and the rest is configured")
+	void springRetryBridgeBacksOffWithoutSpringRetry() {
+		this.contextRunner.withClassLoader(new FilteredClassLoader("org.springframework.retry"))
+			.run((context) -> assertThat(context).hasSingleBean(HaConnections.class)
+				.hasSingleBean(HaAwareBeanPostProcessor.class)
+				.doesNotHaveBean(SpringRetryPolicyResolver.class)
+				.doesNotHaveBean(SpringRetryListenerBridge.class));
+		this.contextRunner.run((context) -> assertThat(context).hasSingleBean(SpringRetryPolicyResolver.class)
+			.hasSingleBean(SpringRetryListenerBridge.class));
 	}
 
 	@Test
