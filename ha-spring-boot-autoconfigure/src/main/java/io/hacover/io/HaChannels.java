@@ -10,6 +10,7 @@ import java.net.http.HttpClient;
 import java.nio.channels.Channels;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.Charset;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
@@ -138,8 +139,7 @@ public final class HaChannels {
 		Set<OpenOption> again = new HashSet<>(first);
 		again.removeAll(FIRST_OPEN_ONLY);
 		AtomicBoolean opened = new AtomicBoolean();
-		return attach(name, "channel", () -> Files.newByteChannel(path, opened.getAndSet(true) ? again : first),
-				customizer);
+		return attach(name, "channel", () -> openFile(name, path, opened.getAndSet(true) ? again : first), customizer);
 	}
 
 	/**
@@ -191,14 +191,27 @@ public final class HaChannels {
 					"cannot open '" + describe(uri) + "'" + ((name != null) ? " for connection '" + name + "'" : "")
 							+ ": only file:, http: and https: URIs can be opened as HA channels");
 		}
-		return attach(name, "http", () -> {
-			HttpRangeChannel channel = new HttpRangeChannel(this.http, uri, this.timeout);
-			// Ask for the size at once: a missing file fails the open, and a server that
-			// is still
-			// down fails the recovery attempt, so that the back-off applies (H12).
-			channel.size();
-			return channel;
-		}, customizer);
+		return attach(name, "http", () -> openHttp(name, uri), customizer);
+	}
+
+	/**
+	 * Opens a file by URI as a plain channel, not HA-aware: the first half of "open, then
+	 * attach", for an application that attaches the channel itself with a recovery
+	 * function and a handle of its own, as the C library's users open a descriptor and
+	 * then call {@code ha_attach}. Such a connection has no opener, so its recovery
+	 * function cannot call {@link RecoveryContext#reopen()}; it reopens the file with
+	 * {@link #reopen(RecoveryContext, URI)} instead.
+	 * @param name the name the channel will be attached under, for the messages of its
+	 * failures, or {@code null}
+	 * @param uri the file: {@code file:} for reading, {@code http:} or {@code https:}
+	 * @return the plain channel, at position 0
+	 * @throws IOException when the file cannot be opened: missing, or its server
+	 * unreachable; the message names the connection and the file
+	 * @throws IllegalArgumentException for any other kind of URI
+	 */
+	public SeekableByteChannel openPlain(String name, URI uri) throws IOException {
+		Assert.notNull(uri, "'uri' must not be null");
+		return new TrackedChannel(openRaw(name, uri), 0);
 	}
 
 	/**
@@ -286,17 +299,41 @@ public final class HaChannels {
 	public SeekableByteChannel reopen(RecoveryContext<SeekableByteChannel> context, URI elsewhere)
 			throws IOException, InterruptedException {
 		long position = closeAndSettle(context.failedResource());
-		String scheme = String.valueOf(elsewhere.getScheme()).toLowerCase(java.util.Locale.ROOT);
-		SeekableByteChannel raw;
+		return new TrackedChannel(openRaw(context.name(), elsewhere), 0).position(position);
+	}
+
+	private SeekableByteChannel openRaw(String name, URI uri) throws IOException {
+		String scheme = String.valueOf(uri.getScheme()).toLowerCase(java.util.Locale.ROOT);
 		if (scheme.equals("file")) {
-			raw = Files.newByteChannel(Path.of(elsewhere));
+			return openFile(name, Path.of(uri), Set.of(StandardOpenOption.READ));
 		}
-		else {
-			HttpRangeChannel channel = new HttpRangeChannel(this.http, elsewhere, this.timeout);
-			channel.size();
-			raw = channel;
+		if (!scheme.equals("http") && !scheme.equals("https")) {
+			throw new IllegalArgumentException(
+					"cannot open '" + describe(uri) + "'" + ((name != null) ? " for connection '" + name + "'" : "")
+							+ ": only file:, http: and https: URIs can be opened as channels");
 		}
-		return new TrackedChannel(raw, 0).position(position);
+		return openHttp(name, uri);
+	}
+
+	private HttpRangeChannel openHttp(String name, URI uri) throws IOException {
+		HttpRangeChannel channel = new HttpRangeChannel(this.http, uri, this.timeout, name);
+		// Ask for the size at once: a missing file fails the open, and a server that is
+		// still down fails the recovery attempt, so that the back-off applies (H12).
+		channel.size();
+		return channel;
+	}
+
+	/**
+	 * Opens a file; a failure names the connection besides the file.
+	 */
+	private static SeekableByteChannel openFile(String name, Path path, Set<? extends OpenOption> options)
+			throws IOException {
+		try {
+			return Files.newByteChannel(path, options);
+		}
+		catch (FileSystemException ex) {
+			throw (name != null) ? IoFailures.describe(ex, "connection '" + name + "'") : ex;
+		}
 	}
 
 	/**
