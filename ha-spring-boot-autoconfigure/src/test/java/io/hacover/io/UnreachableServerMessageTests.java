@@ -1,16 +1,12 @@
 package io.hacover.io;
 
-import java.io.ByteArrayOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.SocketException;
 import java.net.URI;
 import java.nio.ByteBuffer;
-import java.nio.channels.ByteChannel;
 import java.nio.channels.SeekableByteChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -165,10 +161,10 @@ class UnreachableServerMessageTests {
 					return HaSockets.reconnect(context, List.of(endpoint));
 				}));
 		this.closeables.add(connection);
-		assertThat(call(connection, "ECHO hello")).isEqualTo("hello");
+		assertThat(LineCalls.call(connection, "ECHO hello")).isEqualTo("hello");
 		server.kill();
-		await().atMost(Duration.ofSeconds(5)).until(() -> writeFails(plain.get(0)));
-		Throwable failure = catchThrowable(() -> call(connection, "ECHO again"));
+		await().atMost(Duration.ofSeconds(5)).until(() -> LineCalls.writeFails(plain.get(0)));
+		Throwable failure = catchThrowable(() -> LineCalls.call(connection, "ECHO again"));
 		assertThat(failure).isInstanceOf(SocketException.class)
 			.hasMessageContaining("connection 'feed'")
 			.hasMessageContaining("127.0.0.1:" + server.port());
@@ -191,35 +187,6 @@ class UnreachableServerMessageTests {
 		this.closeables.add(server);
 		server.kill();
 		return new InetSocketAddress("127.0.0.1", server.port());
-	}
-
-	private static boolean writeFails(SocketConnection plain) {
-		try {
-			plain.write(ByteBuffer.wrap(new byte[] { '\n' }));
-			return false;
-		}
-		catch (IOException ex) {
-			return true;
-		}
-	}
-
-	private static String call(ByteChannel channel, String request) throws IOException {
-		ByteBuffer line = ByteBuffer.wrap((request + "\n").getBytes(StandardCharsets.UTF_8));
-		while (line.hasRemaining()) {
-			channel.write(line);
-		}
-		ByteArrayOutputStream reply = new ByteArrayOutputStream();
-		ByteBuffer next = ByteBuffer.allocate(1);
-		while (true) {
-			next.clear();
-			if (channel.read(next) < 0) {
-				throw new EOFException("end of stream before the end of the line " + reply);
-			}
-			if (next.get(0) == '\n') {
-				return reply.toString(StandardCharsets.UTF_8);
-			}
-			reply.write(next.get(0));
-		}
 	}
 
 }
