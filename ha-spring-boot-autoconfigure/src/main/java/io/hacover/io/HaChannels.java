@@ -150,8 +150,25 @@ public final class HaChannels {
 	 * @throws IOException when the file cannot be created
 	 */
 	public SeekableByteChannel create(String name, Path path) throws IOException {
-		return open(name, path, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-				StandardOpenOption.WRITE);
+		return create(name, path, (attachment) -> {
+		});
+	}
+
+	/**
+	 * Creates or truncates a file and opens it HA-aware for writing ({@code creat(2)}),
+	 * letting the caller set the recovery function, handle or settings of the connection
+	 * before it is attached.
+	 * @param name the connection's name, or {@code null} for one made from the type
+	 * @param path the file
+	 * @param customizer changes the attachment: recovery function, handle, settings
+	 * @return the HA channel
+	 * @throws IOException when the file cannot be created
+	 */
+	public SeekableByteChannel create(String name, Path path, Consumer<Attachment<SeekableByteChannel>> customizer)
+			throws IOException {
+		return open(name, path,
+				Set.of(StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE),
+				customizer);
 	}
 
 	/**
