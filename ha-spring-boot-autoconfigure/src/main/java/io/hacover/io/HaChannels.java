@@ -10,7 +10,6 @@ import java.net.http.HttpClient;
 import java.nio.channels.Channels;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.Charset;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
@@ -57,9 +56,7 @@ public final class HaChannels {
 
 	private final HaConnections connections;
 
-	private final HttpClient http;
-
-	private final Duration timeout;
+	private final PlainChannels plain;
 
 	/**
 	 * Creates covers on the given table, with an HTTP/1.1 client that connects within
@@ -88,8 +85,7 @@ public final class HaChannels {
 		Assert.notNull(http, "'http' must not be null");
 		Assert.isTrue(timeout != null && !timeout.isNegative() && !timeout.isZero(), "'timeout' must be positive");
 		this.connections = connections;
-		this.http = http;
-		this.timeout = timeout;
+		this.plain = new PlainChannels(http, timeout);
 	}
 
 	/**
@@ -101,7 +97,7 @@ public final class HaChannels {
 	 * @return the covers
 	 */
 	public HaChannels withTimeout(Duration timeout) {
-		return new HaChannels(this.connections, this.http, timeout);
+		return new HaChannels(this.connections, this.plain.http(), timeout);
 	}
 
 	/**
@@ -139,7 +135,8 @@ public final class HaChannels {
 		Set<OpenOption> again = new HashSet<>(first);
 		again.removeAll(FIRST_OPEN_ONLY);
 		AtomicBoolean opened = new AtomicBoolean();
-		return attach(name, "channel", () -> openFile(name, path, opened.getAndSet(true) ? again : first), customizer);
+		return attach(name, "channel", () -> PlainChannels.openFile(name, path, opened.getAndSet(true) ? again : first),
+				customizer);
 	}
 
 	/**
@@ -199,16 +196,10 @@ public final class HaChannels {
 	public SeekableByteChannel open(String name, URI uri, Consumer<Attachment<SeekableByteChannel>> customizer)
 			throws IOException {
 		Assert.notNull(uri, "'uri' must not be null");
-		String scheme = (uri.getScheme() != null) ? uri.getScheme().toLowerCase(java.util.Locale.ROOT) : "";
-		if (scheme.equals("file")) {
+		if (PlainChannels.scheme(name, uri).equals("file")) {
 			return open(name, Path.of(uri), Set.of(StandardOpenOption.READ), customizer);
 		}
-		if (!scheme.equals("http") && !scheme.equals("https")) {
-			throw new IllegalArgumentException(
-					"cannot open '" + describe(uri) + "'" + ((name != null) ? " for connection '" + name + "'" : "")
-							+ ": only file:, http: and https: URIs can be opened as HA channels");
-		}
-		return attach(name, "http", () -> openHttp(name, uri), customizer);
+		return attach(name, "http", () -> this.plain.openHttp(name, uri), customizer);
 	}
 
 	/**
@@ -228,7 +219,7 @@ public final class HaChannels {
 	 */
 	public SeekableByteChannel openPlain(String name, URI uri) throws IOException {
 		Assert.notNull(uri, "'uri' must not be null");
-		return new TrackedChannel(openRaw(name, uri), 0);
+		return new TrackedChannel(this.plain.open(name, uri), 0);
 	}
 
 	/**
@@ -316,41 +307,7 @@ public final class HaChannels {
 	public SeekableByteChannel reopen(RecoveryContext<SeekableByteChannel> context, URI elsewhere)
 			throws IOException, InterruptedException {
 		long position = closeAndSettle(context.failedResource());
-		return new TrackedChannel(openRaw(context.name(), elsewhere), 0).position(position);
-	}
-
-	private SeekableByteChannel openRaw(String name, URI uri) throws IOException {
-		String scheme = String.valueOf(uri.getScheme()).toLowerCase(java.util.Locale.ROOT);
-		if (scheme.equals("file")) {
-			return openFile(name, Path.of(uri), Set.of(StandardOpenOption.READ));
-		}
-		if (!scheme.equals("http") && !scheme.equals("https")) {
-			throw new IllegalArgumentException(
-					"cannot open '" + describe(uri) + "'" + ((name != null) ? " for connection '" + name + "'" : "")
-							+ ": only file:, http: and https: URIs can be opened as channels");
-		}
-		return openHttp(name, uri);
-	}
-
-	private HttpRangeChannel openHttp(String name, URI uri) throws IOException {
-		HttpRangeChannel channel = new HttpRangeChannel(this.http, uri, this.timeout, name);
-		// Ask for the size at once: a missing file fails the open, and a server that is
-		// still down fails the recovery attempt, so that the back-off applies (H12).
-		channel.size();
-		return channel;
-	}
-
-	/**
-	 * Opens a file; a failure names the connection besides the file.
-	 */
-	private static SeekableByteChannel openFile(String name, Path path, Set<? extends OpenOption> options)
-			throws IOException {
-		try {
-			return Files.newByteChannel(path, options);
-		}
-		catch (FileSystemException ex) {
-			throw (name != null) ? IoFailures.describe(ex, "connection '" + name + "'") : ex;
-		}
+		return new TrackedChannel(this.plain.open(context.name(), elsewhere), 0).position(position);
 	}
 
 	/**
@@ -387,21 +344,6 @@ public final class HaChannels {
 	private static Set<OpenOption> writeOptions(OpenOption... options) {
 		return (options.length > 0) ? Set.of(options)
 				: Set.of(StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
-	}
-
-	/**
-	 * Returns a URI as it may appear in messages and logs: without user information,
-	 * query or fragment, which may hold credentials.
-	 * @param uri the URI
-	 * @return scheme, host, port and path
-	 */
-	static String describe(URI uri) {
-		if (uri.getScheme() == null || uri.isOpaque() || uri.getHost() == null) {
-			return (uri.getScheme() != null) ? uri.getScheme() + ":" + String.valueOf(uri.getPath())
-					: String.valueOf(uri.getPath());
-		}
-		return uri.getScheme() + "://" + uri.getHost() + ((uri.getPort() >= 0) ? ":" + uri.getPort() : "")
-				+ uri.getPath();
 	}
 
 }

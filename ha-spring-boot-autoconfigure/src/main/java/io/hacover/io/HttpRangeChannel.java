@@ -75,7 +75,7 @@ final class HttpRangeChannel implements SeekableByteChannel {
 	HttpRangeChannel(HttpClient client, URI uri, Duration timeout, String connection) {
 		this.client = client;
 		this.uri = uri;
-		this.where = HaChannels.describe(uri);
+		this.where = PlainChannels.describe(uri);
 		this.prefix = (connection != null) ? "connection '" + connection + "': " : "";
 		this.timeout = timeout;
 	}
