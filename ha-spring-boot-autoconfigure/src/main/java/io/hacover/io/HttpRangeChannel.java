@@ -112,8 +112,8 @@ final class HttpRangeChannel implements SeekableByteChannel {
 		}
 		catch (IOException ex) {
 			closeBody();
-			throw new StaleConnectionException(
-					this.prefix + "reading " + this.where + " at byte " + this.position + " failed", ex);
+			throw new StaleConnectionException(this.prefix + "reading " + this.where + " at byte " + this.position
+					+ " failed" + IoFailures.because(ex), ex);
 		}
 		catch (InterruptedException ex) {
 			close();

@@ -38,8 +38,7 @@ final class IoFailures {
 	 * again
 	 */
 	static IOException describe(IOException failure, String message, String advice) {
-		String reason = reason(failure);
-		String text = message + ((reason != null) ? " (" + reason + ")" : "") + ((advice != null) ? "; " + advice : "");
+		String text = message + because(failure) + ((advice != null) ? "; " + advice : "");
 		IOException described = sameType(failure, text);
 		if (described == null) {
 			return failure;
@@ -108,6 +107,18 @@ final class IoFailures {
 			return new IOException(message);
 		}
 		return null;
+	}
+
+	/**
+	 * Returns the first message found along the causes of a failure, in parentheses after
+	 * a space, to append to a message of the library's own.
+	 * @param failure the failure
+	 * @return {@code " (Connection reset)"} for example, or an empty string if no cause
+	 * has a message
+	 */
+	static String because(Throwable failure) {
+		String reason = reason(failure);
+		return (reason != null) ? " (" + reason + ")" : "";
 	}
 
 	/**
