@@ -89,8 +89,10 @@ final class AttemptContext<T> implements RecoveryContext<T> {
 		Opener<T> reopener = this.record.opener();
 		if (reopener == null) {
 			throw new IllegalStateException("connection '" + this.record.name
-					+ "' was attached, not opened, so it cannot be reopened the same way; "
-					+ "return a new resource from the recovery function instead");
+					+ "' was attached, not opened, so context.reopen() does not know how to open it again; "
+					+ "open a new resource in the recovery function and return it (a channel: "
+					+ "channels.reopen(context, uri); a socket: HaSockets.reconnect(context, endpoints)), "
+					+ "or attach it with Attachment.of(type, resource, opener) so that reopen() can use the opener");
 		}
 		Closeables.closeQuietly(this.failedResource);
 		return reopener.open();

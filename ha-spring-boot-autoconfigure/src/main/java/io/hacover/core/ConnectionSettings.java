@@ -75,6 +75,26 @@ public record ConnectionSettings(RecoveryPolicy policy, RetransmitPolicy retrans
 	}
 
 	/**
+	 * Returns a copy with another limit on the calls of the recovery function in total
+	 * (H15).
+	 * @param maxRecoveries total recovery calls, -1 for no limit, 0 to disable recovery
+	 * @return the new settings
+	 */
+	public ConnectionSettings withMaxRecoveries(long maxRecoveries) {
+		return withLimits(maxRecoveries, this.maxConsecutiveFailures);
+	}
+
+	/**
+	 * Returns a copy with another limit on the failed calls of the recovery function in a
+	 * row (H16).
+	 * @param maxConsecutiveFailures failed recovery calls in a row, -1 for no limit
+	 * @return the new settings
+	 */
+	public ConnectionSettings withMaxConsecutiveFailures(long maxConsecutiveFailures) {
+		return withLimits(this.maxRecoveries, maxConsecutiveFailures);
+	}
+
+	/**
 	 * Returns a copy with another bound on re-issues per call.
 	 * @param maxRetransmissions re-issues of one call
 	 * @return the new settings

@@ -68,6 +68,16 @@ public final class HaConnections {
 
 	/**
 	 * Creates a table with the given defaults for connections attached without settings
+	 * of their own, and {@link StaleConnectionClassifier#defaults()}.
+	 * @param defaults the default settings
+	 * @return a new table
+	 */
+	public static HaConnections create(ConnectionSettings defaults) {
+		return create(defaults, StaleConnectionClassifier.defaults());
+	}
+
+	/**
+	 * Creates a table with the given defaults for connections attached without settings
 	 * or classifier of their own.
 	 * @param defaults the default settings
 	 * @param classifier the default classifier of stale errors
@@ -380,11 +390,13 @@ public final class HaConnections {
 	}
 
 	/**
-	 * Tells every listener, on the calling thread, never under a record's lock; what a
-	 * listener throws, an {@link Error} included, is logged once and changes nothing else
-	 * (H32).
+	 * Logs the event ({@link RecoveryLogger}), then tells every listener, on the calling
+	 * thread, never under a record's lock; what a listener throws, an {@link Error}
+	 * included, is logged once and changes nothing else (H32).
 	 */
 	void publish(HaEvent event) {
+		ConnectionRecord<?> record = this.records.get(event.connection());
+		RecoveryLogger.log(event, (record != null) ? record.kind : null);
 		for (HaListener listener : this.listeners) {
 			try {
 				listener.onEvent(event);

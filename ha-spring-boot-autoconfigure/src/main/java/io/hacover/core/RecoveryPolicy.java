@@ -74,7 +74,17 @@ public final class RecoveryPolicy {
 	}
 
 	/**
-	 * Returns an exponential policy.
+	 * Starts an exponential policy, with every value at its default until set: for
+	 * example {@code RecoveryPolicy.exponential().maxDelay(Duration.ofSeconds(1))
+	 * .budget(Duration.ofSeconds(10)).build()}.
+	 * @return the builder
+	 */
+	public static Exponential exponential() {
+		return new Exponential();
+	}
+
+	/**
+	 * Returns an exponential policy; {@link #exponential()} names each value.
 	 * @param initialDelay wait before the second attempt
 	 * @param multiplier factor applied to the wait after each failed attempt, at least 1
 	 * @param maxDelay longest wait between two attempts, at least the initial delay
@@ -132,6 +142,106 @@ public final class RecoveryPolicy {
 	@Override
 	public String toString() {
 		return this.description;
+	}
+
+	/**
+	 * Builds an exponential policy ({@link RecoveryPolicy#exponential()}): each value not
+	 * set keeps its default ({@link #DEFAULT_INITIAL_DELAY}, {@link #DEFAULT_MULTIPLIER},
+	 * {@link #DEFAULT_MAX_DELAY}, {@link #DEFAULT_MAX_ATTEMPTS}, {@link #DEFAULT_BUDGET},
+	 * no jitter). Values are checked by {@link #build()}, as by
+	 * {@link RecoveryPolicy#exponential(Duration, double, Duration, int, Duration, Duration)}.
+	 */
+	public static final class Exponential {
+
+		private Duration initialDelay = DEFAULT_INITIAL_DELAY;
+
+		private double multiplier = DEFAULT_MULTIPLIER;
+
+		private Duration maxDelay = DEFAULT_MAX_DELAY;
+
+		private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
+
+		private Duration budget = DEFAULT_BUDGET;
+
+		private Duration jitter = Duration.ZERO;
+
+		private Exponential() {
+		}
+
+		/**
+		 * Sets the wait before the second attempt; the first runs at once.
+		 * @param initialDelay the wait, not negative
+		 * @return this builder
+		 */
+		public Exponential initialDelay(Duration initialDelay) {
+			this.initialDelay = initialDelay;
+			return this;
+		}
+
+		/**
+		 * Sets the factor applied to the wait after each failed attempt.
+		 * @param multiplier the factor, at least 1
+		 * @return this builder
+		 */
+		public Exponential multiplier(double multiplier) {
+			this.multiplier = multiplier;
+			return this;
+		}
+
+		/**
+		 * Sets the longest wait between two attempts.
+		 * @param maxDelay the longest wait, at least the initial delay
+		 * @return this builder
+		 */
+		public Exponential maxDelay(Duration maxDelay) {
+			this.maxDelay = maxDelay;
+			return this;
+		}
+
+		/**
+		 * Sets the total number of attempts of one recovery, the first one included.
+		 * @param maxAttempts the number of attempts, at least 1
+		 * @return this builder
+		 */
+		public Exponential maxAttempts(int maxAttempts) {
+			this.maxAttempts = maxAttempts;
+			return this;
+		}
+
+		/**
+		 * Sets the time budget of one recovery, from the stale error (H12, H28).
+		 * @param budget the budget, not negative
+		 * @return this builder
+		 */
+		public Exponential budget(Duration budget) {
+			this.budget = budget;
+			return this;
+		}
+
+		/**
+		 * Sets the random amount added to or taken from each wait.
+		 * @param jitter the amount, between zero and the initial delay
+		 * @return this builder
+		 */
+		public Exponential jitter(Duration jitter) {
+			this.jitter = jitter;
+			return this;
+		}
+
+		/**
+		 * Returns the policy.
+		 * @return the policy
+		 * @throws IllegalArgumentException if a value is out of range
+		 */
+		public RecoveryPolicy build() {
+			Assert.notNull(this.initialDelay, "'initialDelay' must not be null");
+			Assert.notNull(this.maxDelay, "'maxDelay' must not be null");
+			Assert.notNull(this.budget, "'budget' must not be null");
+			Assert.notNull(this.jitter, "'jitter' must not be null");
+			return RecoveryPolicy.exponential(this.initialDelay, this.multiplier, this.maxDelay, this.maxAttempts,
+					this.budget, this.jitter);
+		}
+
 	}
 
 	/**

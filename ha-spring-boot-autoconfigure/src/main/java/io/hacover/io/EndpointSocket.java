@@ -24,14 +24,18 @@ final class EndpointSocket implements SocketConnection {
 
 	private final SocketOptions options;
 
+	private final String connection;
+
 	private final InputStream in;
 
 	private final OutputStream out;
 
-	private EndpointSocket(Socket socket, InetSocketAddress endpoint, SocketOptions options) throws IOException {
+	private EndpointSocket(Socket socket, InetSocketAddress endpoint, SocketOptions options, String name)
+			throws IOException {
 		this.socket = socket;
 		this.endpoint = endpoint;
 		this.options = options;
+		this.connection = "connection '" + name + "'";
 		this.in = socket.getInputStream();
 		this.out = socket.getOutputStream();
 	}
@@ -41,17 +45,18 @@ final class EndpointSocket implements SocketConnection {
 	 * socket if either fails.
 	 * @param endpoint the endpoint; an unresolved one is looked up now
 	 * @param options the timeouts and the handshake
+	 * @param name the connection's name, for the messages of failed reads and writes
 	 * @return the connected socket
 	 * @throws IOException when the connect, the lookup or the handshake fails
 	 */
-	static EndpointSocket connect(InetSocketAddress endpoint, SocketOptions options) throws IOException {
+	static EndpointSocket connect(InetSocketAddress endpoint, SocketOptions options, String name) throws IOException {
 		InetSocketAddress address = endpoint.isUnresolved()
 				? new InetSocketAddress(endpoint.getHostString(), endpoint.getPort()) : endpoint;
 		Socket socket = new Socket();
 		try {
 			socket.setSoTimeout(millis(options.readTimeout()));
 			socket.connect(address, millis(options.connectTimeout()));
-			EndpointSocket connection = new EndpointSocket(socket, endpoint, options);
+			EndpointSocket connection = new EndpointSocket(socket, endpoint, options, name);
 			options.handshake().perform(connection);
 			return connection;
 		}
@@ -76,6 +81,16 @@ final class EndpointSocket implements SocketConnection {
 		if (!dst.hasRemaining()) {
 			return 0;
 		}
+		try {
+			return readFromStream(dst);
+		}
+		catch (IOException ex) {
+			throw IoFailures.describe(ex, this.connection + ": reading from " + describe(this.endpoint) + " failed",
+					null);
+		}
+	}
+
+	private int readFromStream(ByteBuffer dst) throws IOException {
 		if (dst.hasArray()) {
 			int count = this.in.read(dst.array(), dst.arrayOffset() + dst.position(), dst.remaining());
 			if (count > 0) {
@@ -94,6 +109,16 @@ final class EndpointSocket implements SocketConnection {
 	@Override
 	public int write(ByteBuffer src) throws IOException {
 		requireOpen();
+		try {
+			return writeToStream(src);
+		}
+		catch (IOException ex) {
+			throw IoFailures.describe(ex, this.connection + ": writing to " + describe(this.endpoint) + " failed",
+					null);
+		}
+	}
+
+	private int writeToStream(ByteBuffer src) throws IOException {
 		int count = src.remaining();
 		if (src.hasArray()) {
 			this.out.write(src.array(), src.arrayOffset() + src.position(), count);
@@ -124,8 +149,16 @@ final class EndpointSocket implements SocketConnection {
 
 	@Override
 	public String toString() {
-		return "SocketConnection[" + this.endpoint.getHostString() + ":" + this.endpoint.getPort()
-				+ (isOpen() ? "]" : ", closed]");
+		return "SocketConnection[" + describe(this.endpoint) + (isOpen() ? "]" : ", closed]");
+	}
+
+	/**
+	 * Returns an endpoint as {@code host:port}.
+	 * @param endpoint the endpoint
+	 * @return its host and port
+	 */
+	static String describe(InetSocketAddress endpoint) {
+		return endpoint.getHostString() + ":" + endpoint.getPort();
 	}
 
 	private void requireOpen() throws ClosedChannelException {

@@ -56,9 +56,7 @@ public final class HaChannels {
 
 	private final HaConnections connections;
 
-	private final HttpClient http;
-
-	private final Duration timeout;
+	private final PlainChannels plain;
 
 	/**
 	 * Creates covers on the given table, with an HTTP/1.1 client that connects within
@@ -87,8 +85,7 @@ public final class HaChannels {
 		Assert.notNull(http, "'http' must not be null");
 		Assert.isTrue(timeout != null && !timeout.isNegative() && !timeout.isZero(), "'timeout' must be positive");
 		this.connections = connections;
-		this.http = http;
-		this.timeout = timeout;
+		this.plain = new PlainChannels(http, timeout);
 	}
 
 	/**
@@ -100,7 +97,7 @@ public final class HaChannels {
 	 * @return the covers
 	 */
 	public HaChannels withTimeout(Duration timeout) {
-		return new HaChannels(this.connections, this.http, timeout);
+		return new HaChannels(this.connections, this.plain.http(), timeout);
 	}
 
 	/**
@@ -138,7 +135,7 @@ public final class HaChannels {
 		Set<OpenOption> again = new HashSet<>(first);
 		again.removeAll(FIRST_OPEN_ONLY);
 		AtomicBoolean opened = new AtomicBoolean();
-		return attach(name, "channel", () -> Files.newByteChannel(path, opened.getAndSet(true) ? again : first),
+		return attach(name, "channel", () -> PlainChannels.openFile(name, path, opened.getAndSet(true) ? again : first),
 				customizer);
 	}
 
@@ -150,8 +147,25 @@ public final class HaChannels {
 	 * @throws IOException when the file cannot be created
 	 */
 	public SeekableByteChannel create(String name, Path path) throws IOException {
-		return open(name, path, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-				StandardOpenOption.WRITE);
+		return create(name, path, (attachment) -> {
+		});
+	}
+
+	/**
+	 * Creates or truncates a file and opens it HA-aware for writing ({@code creat(2)}),
+	 * letting the caller set the recovery function, handle or settings of the connection
+	 * before it is attached.
+	 * @param name the connection's name, or {@code null} for one made from the type
+	 * @param path the file
+	 * @param customizer changes the attachment: recovery function, handle, settings
+	 * @return the HA channel
+	 * @throws IOException when the file cannot be created
+	 */
+	public SeekableByteChannel create(String name, Path path, Consumer<Attachment<SeekableByteChannel>> customizer)
+			throws IOException {
+		return open(name, path,
+				Set.of(StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE),
+				customizer);
 	}
 
 	/**
@@ -182,23 +196,30 @@ public final class HaChannels {
 	public SeekableByteChannel open(String name, URI uri, Consumer<Attachment<SeekableByteChannel>> customizer)
 			throws IOException {
 		Assert.notNull(uri, "'uri' must not be null");
-		String scheme = (uri.getScheme() != null) ? uri.getScheme().toLowerCase(java.util.Locale.ROOT) : "";
-		if (scheme.equals("file")) {
+		if (PlainChannels.scheme(name, uri).equals("file")) {
 			return open(name, Path.of(uri), Set.of(StandardOpenOption.READ), customizer);
 		}
-		if (!scheme.equals("http") && !scheme.equals("https")) {
-			throw new IllegalArgumentException(
-					"cannot open '" + describe(uri) + "'" + ((name != null) ? " for connection '" + name + "'" : "")
-							+ ": only file:, http: and https: URIs can be opened as HA channels");
-		}
-		return attach(name, "http", () -> {
-			HttpRangeChannel channel = new HttpRangeChannel(this.http, uri, this.timeout);
-			// Ask for the size at once: a missing file fails the open, and a server that
-			// is still
-			// down fails the recovery attempt, so that the back-off applies (H12).
-			channel.size();
-			return channel;
-		}, customizer);
+		return attach(name, "http", () -> this.plain.openHttp(name, uri), customizer);
+	}
+
+	/**
+	 * Opens a file by URI as a plain channel, not HA-aware: the first half of "open, then
+	 * attach", for an application that attaches the channel itself with a recovery
+	 * function and a handle of its own, as the C library's users open a descriptor and
+	 * then call {@code ha_attach}. Such a connection has no opener, so its recovery
+	 * function cannot call {@link RecoveryContext#reopen()}; it reopens the file with
+	 * {@link #reopen(RecoveryContext, URI)} instead.
+	 * @param name the name the channel will be attached under, for the messages of its
+	 * failures, or {@code null}
+	 * @param uri the file: {@code file:} for reading, {@code http:} or {@code https:}
+	 * @return the plain channel, at position 0
+	 * @throws IOException when the file cannot be opened: missing, or its server
+	 * unreachable; the message names the connection and the file
+	 * @throws IllegalArgumentException for any other kind of URI
+	 */
+	public SeekableByteChannel openPlain(String name, URI uri) throws IOException {
+		Assert.notNull(uri, "'uri' must not be null");
+		return new TrackedChannel(this.plain.open(name, uri), 0);
 	}
 
 	/**
@@ -286,17 +307,7 @@ public final class HaChannels {
 	public SeekableByteChannel reopen(RecoveryContext<SeekableByteChannel> context, URI elsewhere)
 			throws IOException, InterruptedException {
 		long position = closeAndSettle(context.failedResource());
-		String scheme = String.valueOf(elsewhere.getScheme()).toLowerCase(java.util.Locale.ROOT);
-		SeekableByteChannel raw;
-		if (scheme.equals("file")) {
-			raw = Files.newByteChannel(Path.of(elsewhere));
-		}
-		else {
-			HttpRangeChannel channel = new HttpRangeChannel(this.http, elsewhere, this.timeout);
-			channel.size();
-			raw = channel;
-		}
-		return new TrackedChannel(raw, 0).position(position);
+		return new TrackedChannel(this.plain.open(context.name(), elsewhere), 0).position(position);
 	}
 
 	/**
@@ -333,21 +344,6 @@ public final class HaChannels {
 	private static Set<OpenOption> writeOptions(OpenOption... options) {
 		return (options.length > 0) ? Set.of(options)
 				: Set.of(StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
-	}
-
-	/**
-	 * Returns a URI as it may appear in messages and logs: without user information,
-	 * query or fragment, which may hold credentials.
-	 * @param uri the URI
-	 * @return scheme, host, port and path
-	 */
-	static String describe(URI uri) {
-		if (uri.getScheme() == null || uri.isOpaque() || uri.getHost() == null) {
-			return (uri.getScheme() != null) ? uri.getScheme() + ":" + String.valueOf(uri.getPath())
-					: String.valueOf(uri.getPath());
-		}
-		return uri.getScheme() + "://" + uri.getHost() + ((uri.getPort() >= 0) ? ":" + uri.getPort() : "")
-				+ uri.getPath();
 	}
 
 }

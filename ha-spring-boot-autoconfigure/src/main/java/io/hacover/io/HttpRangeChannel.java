@@ -3,6 +3,7 @@ package io.hacover.io;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -51,6 +52,8 @@ final class HttpRangeChannel implements SeekableByteChannel {
 
 	private final String where;
 
+	private final String prefix;
+
 	private final Duration timeout;
 
 	private volatile TimedBody body;
@@ -61,10 +64,19 @@ final class HttpRangeChannel implements SeekableByteChannel {
 
 	private volatile boolean open = true;
 
-	HttpRangeChannel(HttpClient client, URI uri, Duration timeout) {
+	/**
+	 * Creates a channel; nothing is sent yet.
+	 * @param client the HTTP client
+	 * @param uri the file
+	 * @param timeout how long a request waits for its answer, and a read for more bytes
+	 * @param connection the name of the connection the channel serves, for messages, or
+	 * {@code null}
+	 */
+	HttpRangeChannel(HttpClient client, URI uri, Duration timeout, String connection) {
 		this.client = client;
 		this.uri = uri;
-		this.where = HaChannels.describe(uri);
+		this.where = PlainChannels.describe(uri);
+		this.prefix = (connection != null) ? "connection '" + connection + "': " : "";
 		this.timeout = timeout;
 	}
 
@@ -90,8 +102,8 @@ final class HttpRangeChannel implements SeekableByteChannel {
 		}
 		catch (HttpTimeoutException ex) {
 			closeBody();
-			throw new StaleConnectionException("no data from " + this.where + " at byte " + this.position + " within "
-					+ this.timeout.toMillis() + " ms; the server or the network stopped answering", ex);
+			throw new StaleConnectionException(this.prefix + "no data from " + this.where + " at byte " + this.position
+					+ " within " + this.timeout.toMillis() + " ms; the server or the network stopped answering", ex);
 		}
 		catch (AsynchronousCloseException ex) {
 			// Another thread closed the channel (a recovery, or close()): not a failure
@@ -100,7 +112,8 @@ final class HttpRangeChannel implements SeekableByteChannel {
 		}
 		catch (IOException ex) {
 			closeBody();
-			throw new StaleConnectionException("reading " + this.where + " at byte " + this.position + " failed", ex);
+			throw new StaleConnectionException(this.prefix + "reading " + this.where + " at byte " + this.position
+					+ " failed" + IoFailures.because(ex), ex);
 		}
 		catch (InterruptedException ex) {
 			close();
@@ -110,8 +123,8 @@ final class HttpRangeChannel implements SeekableByteChannel {
 		if (read < 0) {
 			closeBody();
 			if (this.size >= 0 && this.position < this.size) {
-				throw new StaleConnectionException(
-						"the body of " + this.where + " ended at byte " + this.position + " of " + this.size, null);
+				throw new StaleConnectionException(this.prefix + "the body of " + this.where + " ended at byte "
+						+ this.position + " of " + this.size, null);
 			}
 			return -1;
 		}
@@ -138,9 +151,9 @@ final class HttpRangeChannel implements SeekableByteChannel {
 			Matcher range = CONTENT_RANGE.matcher(header(response, "Content-Range"));
 			if (!range.matches() || Long.parseLong(range.group(1)) != this.position) {
 				body.close();
-				throw new IOException("the server at " + this.where + " answered the range request for bytes "
-						+ this.position + "- with Content-Range '" + header(response, "Content-Range")
-						+ "'; it cannot resume reading there");
+				throw new IOException(this.prefix + "the server at " + this.where
+						+ " answered the range request for bytes " + this.position + "- with Content-Range '"
+						+ header(response, "Content-Range") + "'; it cannot resume reading there");
 			}
 			if (!"*".equals(range.group(3))) {
 				this.size = Long.parseLong(range.group(3));
@@ -150,8 +163,9 @@ final class HttpRangeChannel implements SeekableByteChannel {
 		if (status == 200) {
 			if (this.position > 0) {
 				body.close();
-				throw new IOException("the server at " + this.where + " ignored the range request for bytes "
-						+ this.position + "- and answered 200 with the whole file; it cannot resume reading in the "
+				throw new IOException(this.prefix + "the server at " + this.where
+						+ " ignored the range request for bytes " + this.position
+						+ "- and answered 200 with the whole file; it cannot resume reading in the "
 						+ "middle of the file: use a server that supports Range requests");
 			}
 			response.headers().firstValueAsLong("Content-Length").ifPresent((length) -> this.size = length);
@@ -164,17 +178,19 @@ final class HttpRangeChannel implements SeekableByteChannel {
 				this.size = Long.parseLong(unsatisfied.group(1));
 				return null;
 			}
-			throw new IOException("the server at " + this.where + " refused the range request for bytes "
+			throw new IOException(this.prefix + "the server at " + this.where + " refused the range request for bytes "
 					+ this.position + "- (416, Content-Range '" + header(response, "Content-Range")
 					+ "') although it is inside the file; it cannot resume reading there");
 		}
 		if (status == 404 || status == 410) {
-			throw new FileNotFoundException(this.where + ": the server answered " + status + " (no such file)");
+			throw new FileNotFoundException(
+					this.prefix + this.where + ": the server answered " + status + " (no such file)");
 		}
 		if (status >= 500) {
-			throw new StaleConnectionException("the server at " + this.where + " answered " + status, null);
+			throw new StaleConnectionException(this.prefix + "the server at " + this.where + " answered " + status,
+					null);
 		}
-		throw new IOException("the server at " + this.where + " answered " + status + " to a GET");
+		throw new IOException(this.prefix + "the server at " + this.where + " answered " + status + " to a GET");
 	}
 
 	/**
@@ -195,11 +211,20 @@ final class HttpRangeChannel implements SeekableByteChannel {
 			return this.client.send(request, handler);
 		}
 		catch (HttpTimeoutException ex) {
-			throw new StaleConnectionException("no answer from " + this.where + " within " + this.timeout, ex);
+			throw new StaleConnectionException(this.prefix + "no answer from " + this.where + " within " + this.timeout,
+					ex);
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
-			throw new InterruptedIOException("interrupted while waiting for " + this.where);
+			throw new InterruptedIOException(this.prefix + "interrupted while waiting for " + this.where);
+		}
+		catch (IOException ex) {
+			// The JDK's ConnectException has no message at all: say what was not reached.
+			if (ex instanceof ConnectException) {
+				throw IoFailures.describe(ex, this.prefix + "cannot connect to " + this.where,
+						"check that its server is up and listens there");
+			}
+			throw IoFailures.describe(ex, this.prefix + "the request to " + this.where + " failed", null);
 		}
 	}
 
@@ -222,7 +247,7 @@ final class HttpRangeChannel implements SeekableByteChannel {
 	public SeekableByteChannel position(long newPosition) throws IOException {
 		requireOpen();
 		if (newPosition < 0) {
-			throw new IllegalArgumentException("position must not be negative: " + newPosition);
+			throw new IllegalArgumentException(this.prefix + "position must not be negative: " + newPosition);
 		}
 		if (newPosition != this.position) {
 			closeBody();
@@ -244,15 +269,17 @@ final class HttpRangeChannel implements SeekableByteChannel {
 				.method("HEAD", HttpRequest.BodyPublishers.noBody())
 				.build(), HttpResponse.BodyHandlers.discarding());
 			if (response.statusCode() == 404 || response.statusCode() == 410) {
-				throw new FileNotFoundException(this.where + ": the server answered " + response.statusCode());
+				throw new FileNotFoundException(
+						this.prefix + this.where + ": the server answered " + response.statusCode());
 			}
 			if (response.statusCode() >= 500) {
-				throw new StaleConnectionException("the server at " + this.where + " answered " + response.statusCode(),
-						null);
+				throw new StaleConnectionException(
+						this.prefix + "the server at " + this.where + " answered " + response.statusCode(), null);
 			}
 			this.size = response.headers()
 				.firstValueAsLong("Content-Length")
-				.orElseThrow(() -> new IOException("the server at " + this.where + " gave no Content-Length"));
+				.orElseThrow(
+						() -> new IOException(this.prefix + "the server at " + this.where + " gave no Content-Length"));
 		}
 		return this.size;
 	}

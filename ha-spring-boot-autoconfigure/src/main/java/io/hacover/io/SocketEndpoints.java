@@ -68,7 +68,7 @@ final class SocketEndpoints {
 		StringJoiner details = new StringJoiner("; ", " (", ")");
 		for (InetSocketAddress endpoint : endpoints) {
 			try {
-				return EndpointSocket.connect(endpoint, options);
+				return EndpointSocket.connect(endpoint, options, name);
 			}
 			catch (IOException ex) {
 				failures.add(ex);
@@ -83,7 +83,7 @@ final class SocketEndpoints {
 	}
 
 	private static String describe(InetSocketAddress endpoint) {
-		return endpoint.getHostString() + ":" + endpoint.getPort();
+		return EndpointSocket.describe(endpoint);
 	}
 
 }

@@ -2,7 +2,9 @@ package io.hacover.sample;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 
 import io.hacover.core.ConnectionInfo;
@@ -15,22 +17,27 @@ import org.apache.commons.logging.LogFactory;
 import org.springframework.beans.factory.ObjectProvider;
 
 /**
- * Tells what happens to the HA connections, one readable line per event, for example
- * {@code orders-1 (jdbc): connection lost (PSQLException: An I/O error occurred while
- * sending to the backend.), recovering}, then {@code orders-1 (jdbc): recovered in 412 ms
- * after 3 attempts}, or {@code greeting (client): recovered in 380 ms after 4 attempts by
- * 'reconnect'} for a connection recovered by a recovery bean; and keeps the last
- * {@value #KEPT} events for {@code /api/demo}.
+ * Keeps the last {@value #KEPT} events of the HA connections for {@code /api/demo}, each
+ * told in one readable line, for example {@code orders-1 (jdbc): connection lost
+ * (PSQLException: An I/O error occurred while sending to the backend.), recovering}, then
+ * {@code orders-1 (jdbc): recovered in 412 ms after 3 attempts}, or
+ * {@code greeting (client): recovered in 380 ms after 4 attempts by 'reconnect'} for a
+ * connection recovered by a recovery bean.
  * <p>
- * Failed recovery attempts and retransmissions are not told one by one: the line of the
- * recovery counts the attempts. Error messages are masked
- * ({@code HaEvent.maskedCause()}).
+ * The engine itself logs each lost connection, recovery and give-up
+ * ({@code io.hacover.core.RecoveryLogger}), so this log writes only the other events
+ * (attached, detached, replaced, replayed, ...) to the application's log. Failed recovery
+ * attempts and retransmissions are not kept one by one: the line of the recovery counts
+ * the attempts. Error messages are masked ({@code HaEvent.maskedCause()}).
  */
 final class RecoveryLog implements HaListener {
 
 	static final int KEPT = 50;
 
 	private static final Log logger = LogFactory.getLog(RecoveryLog.class);
+
+	private static final Set<HaEvent.Kind> LOGGED_BY_THE_ENGINE = EnumSet.of(HaEvent.Kind.RECOVERY_STARTED,
+			HaEvent.Kind.RECOVERED, HaEvent.Kind.GAVE_UP, HaEvent.Kind.INTERRUPTED);
 
 	private final ObjectProvider<HaConnections> connections;
 
@@ -55,10 +62,8 @@ final class RecoveryLog implements HaListener {
 			return;
 		}
 		String line = event.connection() + ((info != null) ? " (" + info.kind() + ")" : "") + ": " + detail;
-		switch (event.kind()) {
-			case RECOVERY_STARTED, INTERRUPTED -> logger.warn(line);
-			case GAVE_UP -> logger.error(line);
-			default -> logger.info(line);
+		if (!LOGGED_BY_THE_ENGINE.contains(event.kind())) {
+			logger.info(line);
 		}
 		this.lock.lock();
 		try {
