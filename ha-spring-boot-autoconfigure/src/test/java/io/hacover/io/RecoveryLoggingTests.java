@@ -13,12 +13,16 @@ import io.hacover.core.ConnectionSettings;
 import io.hacover.core.HaConnections;
 import io.hacover.core.RecoveryPolicy;
 import io.hacover.testsupport.LineServer;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import org.springframework.boot.logging.LogLevel;
+import org.springframework.boot.logging.LoggingSystem;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 
@@ -40,6 +44,13 @@ class RecoveryLoggingTests {
 	private final List<AutoCloseable> closeables = new ArrayList<>();
 
 	private final List<SocketConnection> plain = new CopyOnWriteArrayList<>();
+
+	@BeforeAll
+	static void logTheEngineAtEveryLevel() {
+		// Whatever logging configuration the test class path holds (the benchmarks add
+		// one that logs warnings only).
+		LoggingSystem.get(RecoveryLoggingTests.class.getClassLoader()).setLogLevel("io.hacover.core", LogLevel.DEBUG);
+	}
 
 	@AfterEach
 	void closeEverything() throws Exception {
