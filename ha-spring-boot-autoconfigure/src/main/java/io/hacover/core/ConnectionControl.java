@@ -133,9 +133,9 @@ public final class ConnectionControl {
 	 * stand-in put in place of the resource, on the path every recovery takes.
 	 * @param count how many resources to cut in a row, at least 1
 	 * @return the fault, which tells the resource that was cut
-	 * @throws IllegalStateException if the connection is not attached, has a fault
-	 * already, or its classifier does not take a {@link StaleConnectionException} for
-	 * stale
+	 * @throws IllegalStateException if the connection is not attached, has a fault that
+	 * is not ended, or its classifier does not take a {@link StaleConnectionException}
+	 * for stale
 	 * @see InjectedFault
 	 */
 	public InjectedFault injectFailures(int count) {
@@ -155,9 +155,9 @@ public final class ConnectionControl {
 	 * told as a failed attempt, so that a recovery gives up at the end of its budget
 	 * (H11, H12). Once ended, the next attempt calls the recovery function.
 	 * @return the fault, to end the outage
-	 * @throws IllegalStateException if the connection is not attached, has a fault
-	 * already, or its classifier does not take a {@link StaleConnectionException} for
-	 * stale
+	 * @throws IllegalStateException if the connection is not attached, has a fault that
+	 * is not ended, or its classifier does not take a {@link StaleConnectionException}
+	 * for stale
 	 */
 	public InjectedFault injectOutage() {
 		return this.record.locked("inject a fault", () -> this.record.inject(1, true));

@@ -283,9 +283,9 @@ final class ConnectionRecord<T> {
 	 */
 	InjectedFault inject(int failures, boolean outage) {
 		requireAttached("inject a fault");
-		if (this.fault != null) {
+		if (this.fault != null && !this.fault.isEnded()) {
 			throw new IllegalStateException("connection '" + this.name + "' has a fault injected already (" + this.fault
-					+ "); end it, and let a call recover the connection, before injecting another");
+					+ "); end it before injecting another");
 		}
 		T real = resource();
 		InjectedFault injected = new InjectedFault(this.name, real, failures, outage);

@@ -74,7 +74,8 @@ public final class InjectedFault {
 	/**
 	 * Ends the fault: the server is back. Recovery attempts no longer fail and no further
 	 * resource is cut. A resource already cut stays cut, as after a real outage: the next
-	 * call on it fails and starts a recovery that calls the recovery function.
+	 * call on it fails and starts a recovery that calls the recovery function. Another
+	 * fault may be injected then.
 	 */
 	public void end() {
 		this.ended = true;

@@ -179,14 +179,18 @@ class InjectedFaultTests {
 	}
 
 	@Test
-	@DisplayName("H8: no fault on a connection whose classifier would not take the injected error for stale, "
-			+ "and one fault at a time")
+	@DisplayName("H8: no fault on a connection whose classifier would not take the injected error for stale; "
+			+ "one fault at a time, and another once it ended")
 	void injectionIsRefusedWhenItCouldNotWork() throws Exception {
 		LineClient connection = attach(this::reconnect);
 		InjectedFault outage = this.ha.control(connection).injectOutage();
 		assertThatIllegalStateException().isThrownBy(() -> this.ha.control(connection).injectFailures(1))
 			.withMessageContaining("has a fault injected already");
 		outage.end();
+		InjectedFault next = this.ha.control(connection).injectFailures(1);
+		assertThat(next.resource()).isSameAs(outage.resource());
+		assertThat(connection.send("ECHO next")).isEqualTo("next");
+		assertThat(this.ha.control(connection).info().recoveriesSucceeded()).isOne();
 		LineClient other = this.ha.attach(Attachment.of(LineClient.class, LineConnections.connect(this.server))
 			.name("narrow")
 			.recovery(this::reconnect)
