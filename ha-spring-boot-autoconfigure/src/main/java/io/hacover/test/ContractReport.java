@@ -3,7 +3,9 @@ package io.hacover.test;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -23,7 +25,7 @@ final class ContractReport {
 
 	private final Map<String, String> skipped = new TreeMap<>();
 
-	private final List<String> passed = new ArrayList<>();
+	private final Set<String> passed = new TreeSet<>();
 
 	private final List<Throwable> causes = new ArrayList<>();
 

@@ -371,7 +371,8 @@ final class ContractRun<T> {
 			this.checkState.call(this.connection);
 		}
 		catch (Throwable ex) {
-			this.stateFailures.add(when + ": " + ex.getMessage());
+			this.stateFailures
+				.add(when + ": " + String.valueOf(ex.getMessage()).strip().replaceAll("\\s*\\R\\s*", " "));
 			if (this.firstStateFailure == null) {
 				this.firstStateFailure = ex;
 			}
