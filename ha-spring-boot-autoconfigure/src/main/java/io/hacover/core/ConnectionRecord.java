@@ -22,6 +22,10 @@ import java.util.function.Supplier;
  * function or a listener (H24, H32). A recovery in progress is a {@link RecoveryRun},
  * whose leader holds its gate; callers and control operations wait on that gate, at most
  * until the run's budget and grace end (H28).
+ * <p>
+ * An {@link InjectedFault} puts a stand-in in place of the current resource, so that the
+ * happy path stays as it is; the recovery function is told the real resource behind it,
+ * and {@link #resource()} returns that one.
  *
  * @param <T> the type of the resource
  */

@@ -1,24 +1,15 @@
 package io.hacover.test;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
 import io.hacover.core.ConnectionControl;
 import io.hacover.core.ConnectionInfo;
 import io.hacover.core.InjectedFault;
-import io.hacover.core.RecoveryFailedException;
 import io.hacover.core.RecoveryFunction;
 import io.hacover.core.RecoveryPolicy;
-import io.hacover.core.StaleConnectionException;
 import io.hacover.spring.BeanNameRecoveryFunction;
 import io.hacover.test.RecoveryContract.ClientCall;
 
@@ -59,7 +50,7 @@ final class ContractRun<T> {
 
 	private final ClientCall<T> setState;
 
-	private final ClientCall<T> checkState;
+	private final StateCheck<T> state;
 
 	private final Predicate<? super T> isOpen;
 
@@ -68,12 +59,6 @@ final class ContractRun<T> {
 	private final ObservedRecovery<T> observed;
 
 	private final ContractReport report;
-
-	private final List<String> stateFailures = new ArrayList<>();
-
-	private Throwable firstStateFailure;
-
-	private int stateChecks;
 
 	@SuppressWarnings("unchecked")
 	ContractRun(ApplicationContext context, String name, Class<T> type, T connection, ConnectionControl control,
@@ -85,7 +70,7 @@ final class ContractRun<T> {
 		this.control = control;
 		this.call = call;
 		this.setState = setState;
-		this.checkState = checkState;
+		this.state = (checkState != null) ? new StateCheck<>(connection, checkState) : null;
 		this.isOpen = isOpen;
 		this.longestCall = control.settings().policy().budget().plus(RecoveryPolicy.GRACE);
 		this.observed = new ObservedRecovery<>((RecoveryFunction<T>) control.recovery());
@@ -143,7 +128,7 @@ final class ContractRun<T> {
 		InjectedFault fault = this.control.injectFailures(1);
 		List<Throwable> failures;
 		try {
-			failures = callConcurrently(RecoveryContract.CALLERS);
+			failures = ConcurrentCalls.make(RecoveryContract.CALLERS, this::attempt, this.longestCall);
 		}
 		finally {
 			fault.end();
@@ -152,8 +137,10 @@ final class ContractRun<T> {
 		long recovered = after.recoveriesSucceeded() - before.recoveriesSucceeded();
 		long gaveUp = after.recoveriesFailed() - before.recoveriesFailed();
 		if (!failures.isEmpty()) {
-			this.report.failed(SINGLE_FLIGHT, failures.size() + " of " + RecoveryContract.CALLERS
-					+ " calls failed after one outage: " + describe(failures.get(0)) + ".", failures.get(0));
+			this.report.failed(
+					SINGLE_FLIGHT, failures.size() + " of " + RecoveryContract.CALLERS
+							+ " calls failed after one outage: " + CallFailure.describe(failures.get(0)) + ".",
+					failures.get(0));
 		}
 		else if (this.observed.since(seen).isEmpty()) {
 			this.report.failed(SINGLE_FLIGHT, "the calls succeeded, but no recovery ran: the call does not seem "
@@ -199,7 +186,7 @@ final class ContractRun<T> {
 		if (failedCalls > 0) {
 			this.report.failed(
 					CLOSES, failedCalls + " of " + RecoveryContract.OUTAGES
-							+ " calls failed after an outage; the first: " + describe(firstFailure) + ".",
+							+ " calls failed after an outage; the first: " + CallFailure.describe(firstFailure) + ".",
 					firstFailure);
 		}
 		if (leaks > 0) {
@@ -220,7 +207,7 @@ final class ContractRun<T> {
 		if (budget.compareTo(RecoveryContract.LONGEST_BUDGET) > 0) {
 			this.report.failed(BUDGET,
 					"not run: the recovery budget of connection '" + this.name + "' is " + budget.toMillis()
-							+ " ms, and this check waits that long; give the connection a budget of at " + "most "
+							+ " ms, and this check waits that long; give the connection a budget of at most "
 							+ RecoveryContract.LONGEST_BUDGET.toSeconds() + " s in the test's properties, "
 							+ "for example ha.connections." + this.name + ".backoff.budget=1s.",
 					null);
@@ -247,7 +234,7 @@ final class ContractRun<T> {
 					+ budget.toMillis() + " ms and the grace of " + RecoveryPolicy.GRACE.toMillis() + " ms (H28).",
 					thrown);
 		}
-		if (!isOriginalWithReason(thrown)) {
+		if (!CallFailure.isOriginalWithReason(thrown, this.name)) {
 			this.report.failed(BUDGET, "the call failed with " + thrown + ", not with the original stale error with "
 					+ "the reason of the give-up attached as a suppressed RecoveryFailedException (H11); if the call "
 					+ "wraps what it catches, keep the cause.", thrown);
@@ -257,8 +244,8 @@ final class ContractRun<T> {
 		}
 		Throwable after = attempt();
 		if (after != null) {
-			this.report.failed(BUDGET, "once the server was back, the call still failed: " + describe(after) + ".",
-					after);
+			this.report.failed(BUDGET,
+					"once the server was back, the call still failed: " + CallFailure.describe(after) + ".", after);
 			return;
 		}
 		checkState("after the long outage");
@@ -286,20 +273,25 @@ final class ContractRun<T> {
 			return original.recover(context);
 		});
 		Throwable failed;
+		InjectedFault fault = null;
 		try {
-			InjectedFault fault = this.control.injectFailures(1);
+			fault = this.control.injectFailures(1);
 			failed = attempt();
-			fault.end();
 		}
 		finally {
+			if (fault != null) {
+				fault.end();
+			}
 			swap.restore();
 		}
 		if (counted.get() == 0) {
 			this.report.failed(BEAN, "the kit replaced recovery bean '" + named.beanName() + "' in the context, and "
-					+ "the next recovery did not call the replacement (H4).", null);
+					+ "the next recovery did not call the replacement; the connection must look the bean up by name "
+					+ "when a recovery starts (H4).", null);
 		}
 		else if (failed != null) {
-			this.report.failed(BEAN, "the call failed after a recovery by the replaced bean: " + describe(failed) + ".",
+			this.report.failed(BEAN,
+					"the call failed after a recovery by the replaced bean: " + CallFailure.describe(failed) + ".",
 					failed);
 		}
 		else {
@@ -342,40 +334,18 @@ final class ContractRun<T> {
 	 * Check 6 (H27), from the state checks after each recovery.
 	 */
 	private void stateHeld() {
-		if (this.checkState == null) {
+		if (this.state == null) {
 			this.report.skipped(STATE, "no state check was given; give one with state(set, check) when the "
 					+ "server keeps session state that a recovery must rebuild");
-			return;
 		}
-		if (this.stateChecks == 0) {
-			this.report.skipped(STATE, "no recovery succeeded, so the state was never checked");
-			return;
+		else {
+			this.state.report(STATE, this.report);
 		}
-		if (this.stateFailures.isEmpty()) {
-			this.report.passed(STATE);
-			return;
-		}
-		this.report.failed(STATE, "the state check failed " + this.stateFailures.size() + " times in "
-				+ this.stateChecks + " recoveries; the first, " + this.stateFailures.get(0)
-				+ ". The recovery function must rebuild on the new resource the session state that the server lost "
-				+ "with the old one, for example by setting again on it what was set on the failed resource (H27).",
-				this.firstStateFailure);
 	}
 
 	private void checkState(String when) {
-		if (this.checkState == null) {
-			return;
-		}
-		this.stateChecks++;
-		try {
-			this.checkState.call(this.connection);
-		}
-		catch (Throwable ex) {
-			this.stateFailures
-				.add(when + ": " + String.valueOf(ex.getMessage()).strip().replaceAll("\\s*\\R\\s*", " "));
-			if (this.firstStateFailure == null) {
-				this.firstStateFailure = ex;
-			}
+		if (this.state != null) {
+			this.state.check(when);
 		}
 	}
 
@@ -385,46 +355,6 @@ final class ContractRun<T> {
 			return null;
 		}
 		catch (Throwable ex) {
-			return ex;
-		}
-	}
-
-	private List<Throwable> callConcurrently(int callers) {
-		ExecutorService threads = Executors.newFixedThreadPool(callers);
-		try {
-			CountDownLatch start = new CountDownLatch(1);
-			List<Future<Throwable>> calls = new ArrayList<>();
-			for (int i = 0; i < callers; i++) {
-				calls.add(threads.submit(() -> {
-					start.await();
-					return attempt();
-				}));
-			}
-			start.countDown();
-			List<Throwable> failures = new ArrayList<>();
-			long deadline = System.nanoTime() + this.longestCall.toNanos();
-			for (Future<Throwable> call : calls) {
-				Throwable failure = outcome(call, deadline);
-				if (failure != null) {
-					failures.add(failure);
-				}
-			}
-			return failures;
-		}
-		finally {
-			threads.shutdownNow();
-		}
-	}
-
-	private Throwable outcome(Future<Throwable> call, long deadline) {
-		try {
-			return call.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-		}
-		catch (TimeoutException ex) {
-			return new AssertionError("the call did not return within the budget and grace of "
-					+ this.longestCall.toMillis() + " ms (H28)");
-		}
-		catch (Exception ex) {
 			return ex;
 		}
 	}
@@ -440,34 +370,6 @@ final class ContractRun<T> {
 		catch (Throwable ex) {
 			return false;
 		}
-	}
-
-	/**
-	 * Whether the caller got the stale error the cut resource threw, with the reason of
-	 * the give-up attached as suppressed, somewhere in what the call threw (H11).
-	 */
-	private boolean isOriginalWithReason(Throwable thrown) {
-		boolean stale = false;
-		boolean reason = false;
-		for (Throwable t = thrown; t != null; t = (t.getCause() != t) ? t.getCause() : null) {
-			stale |= t instanceof StaleConnectionException && String.valueOf(t.getMessage()).contains(this.name);
-			for (Throwable suppressed : t.getSuppressed()) {
-				reason |= suppressed instanceof RecoveryFailedException;
-			}
-		}
-		return stale && reason;
-	}
-
-	private String describe(Throwable failure) {
-		StringBuilder text = new StringBuilder(String.valueOf(failure));
-		for (Throwable t = failure; t != null; t = (t.getCause() != t) ? t.getCause() : null) {
-			for (Throwable suppressed : t.getSuppressed()) {
-				if (suppressed instanceof RecoveryFailedException) {
-					text.append("; the recovery gave up: ").append(suppressed.getMessage());
-				}
-			}
-		}
-		return text.toString();
 	}
 
 	private String function() {
