@@ -18,8 +18,10 @@ import java.util.List;
  * a {@link StaleConnectionException}, as a call on a resource whose server died does, and
  * starts a recovery. The recovery function is told the real resource as the failed one
  * ({@link RecoveryContext#failedResource()}), which is still open, and whose server is
- * fine. Nothing changes on the happy path of a connection without a fault, and the
- * stand-in's calls take the engine's usual slow path.
+ * fine. A method that does not declare {@link java.io.IOException} throws it wrapped in
+ * an {@link UndeclaredThrowableException}, as a JDK proxy does. Nothing changes on the
+ * happy path of a connection without a fault, and the stand-in's calls take the engine's
+ * usual slow path.
  * <p>
  * A fault of failures cuts the given number of resources in a row: the one in use, then
  * each one a recovery installs after it, until the count is spent. An outage cuts the
