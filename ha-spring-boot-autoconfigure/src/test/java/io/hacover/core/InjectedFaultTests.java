@@ -2,6 +2,7 @@ package io.hacover.core;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.reflect.UndeclaredThrowableException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -201,6 +202,24 @@ class InjectedFaultTests {
 		assertThat(other.send("ECHO plain")).isEqualTo("plain");
 	}
 
+	@Test
+	@DisplayName("H8, H11: on a method that declares no IOException, the injected error arrives undeclared, is "
+			+ "stale all the same, and the caller of a given-up recovery gets it with the reason")
+	void methodWithoutIOExceptionGetsTheInjectedErrorUndeclared() {
+		Greeter connection = this.ha
+			.attach(Attachment.of(Greeter.class, () -> "first").name("greeter").recovery((context) -> () -> "second"));
+		this.ha.control(connection).injectFailures(1);
+		assertThat(connection.greet()).isEqualTo("second");
+		InjectedFault outage = this.ha.control(connection).injectOutage();
+		Throwable thrown = catchThrowable(connection::greet);
+		assertThat(thrown).isInstanceOf(UndeclaredThrowableException.class)
+			.cause()
+			.isInstanceOf(StaleConnectionException.class);
+		assertThat(thrown.getSuppressed()).singleElement().isInstanceOf(RecoveryFailedException.class);
+		outage.end();
+		assertThat(connection.greet()).isEqualTo("second");
+	}
+
 	private LineClient attach(RecoveryFunction<LineClient> recovery) throws IOException {
 		return this.ha.attach(
 				Attachment.of(LineClient.class, LineConnections.connect(this.server)).name("line").recovery(recovery));
@@ -209,6 +228,15 @@ class InjectedFaultTests {
 	private LineClient reconnect(RecoveryContext<LineClient> context) throws IOException {
 		context.failedResource().close();
 		return LineConnections.connect(this.server);
+	}
+
+	/**
+	 * A resource whose method declares no checked exception.
+	 */
+	interface Greeter {
+
+		String greet();
+
 	}
 
 }
