@@ -27,6 +27,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * <li>{@code io} and {@code jdbc}, the covers, side by side;</li>
  * <li>{@code spring}, what an application touches in Spring Framework that is not
  * auto-configuration;</li>
+ * <li>{@code test}, the test kit for recovery functions, which nothing else refers
+ * to;</li>
  * <li>{@code actuate}, the operator's view: endpoint, health, meters, observations;</li>
  * <li>{@code autoconfigure}, the auto-configurations and their properties.</li>
  * </ol>
@@ -107,7 +109,7 @@ class ArchitectureTests {
 
 	@Test
 	@DisplayName("each package refers only to hacover packages of lower layers: "
-			+ "core < io, jdbc < spring < actuate < autoconfigure")
+			+ "core < io, jdbc < spring < test, actuate < autoconfigure; nothing refers to test")
 	void eachPackageRefersOnlyToLowerLayers() {
 		LAYERS.forEach((name, allowed) -> {
 			List<Path> sources = sourcesOf(SOURCES.resolve(name));
@@ -157,6 +159,7 @@ class ArchitectureTests {
 		layers.put("io", List.of("core", "io"));
 		layers.put("jdbc", List.of("core", "jdbc"));
 		layers.put("spring", List.of("core", "io", "jdbc", "spring"));
+		layers.put("test", List.of("core", "io", "jdbc", "spring", "test"));
 		layers.put("actuate", List.of("core", "io", "jdbc", "spring", "actuate"));
 		layers.put("autoconfigure", List.of("core", "io", "jdbc", "spring", "actuate", "autoconfigure"));
 		return layers;

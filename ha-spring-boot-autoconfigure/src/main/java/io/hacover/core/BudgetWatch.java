@@ -19,7 +19,7 @@ final class BudgetWatch {
 	 * How long past its budget a run may take to end after its leader was interrupted,
 	 * before waiters and control operations stop waiting for it.
 	 */
-	static final Duration GRACE = Duration.ofSeconds(1);
+	static final Duration GRACE = RecoveryPolicy.GRACE;
 
 	private static final ScheduledThreadPoolExecutor WATCHDOG = watchdog();
 

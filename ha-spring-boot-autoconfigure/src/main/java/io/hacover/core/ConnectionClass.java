@@ -251,7 +251,7 @@ final class ConnectionClass {
 	 * {@code java.sql.Connection} comes from a loader that cannot see the application's
 	 * own.
 	 */
-	private static ClassLoader loaderFor(Class<?>[] interfaces) {
+	static ClassLoader loaderFor(Class<?>[] interfaces) {
 		for (Class<?> candidate : interfaces) {
 			ClassLoader loader = candidate.getClassLoader();
 			if (loader != null && seesAll(loader, interfaces)) {

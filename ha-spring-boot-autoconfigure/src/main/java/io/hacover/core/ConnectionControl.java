@@ -120,6 +120,67 @@ public final class ConnectionControl {
 	}
 
 	/**
+	 * Makes the next calls fail as if the connection's server had died, to test its
+	 * recovery function against the real server (the test kit {@code io.hacover.test}
+	 * uses it). The resource in use is cut: every call on it fails with a
+	 * {@link StaleConnectionException} and starts a recovery that calls the connection's
+	 * recovery function with the real resource, still open, as the failed one. Each
+	 * resource the recoveries install is cut in turn until {@code count} resources were
+	 * cut, so {@code count} outages give {@code count} recoveries; a call re-issued on a
+	 * cut resource counts toward the connection's bound on re-issues (H13).
+	 * <p>
+	 * Calls of a connection with no fault injected are not slowed at all: the cut is a
+	 * stand-in put in place of the resource, on the path every recovery takes.
+	 * @param count how many resources to cut in a row, at least 1
+	 * @return the fault, which tells the resource that was cut
+	 * @throws IllegalStateException if the connection is not attached, has a fault that
+	 * is not ended, or its classifier does not take a {@link StaleConnectionException}
+	 * for stale
+	 * @see InjectedFault
+	 */
+	public InjectedFault injectFailures(int count) {
+		if (count < 1) {
+			throw new IllegalArgumentException(
+					"connection '" + this.record.name + "': inject at least 1 failure, not " + count);
+		}
+		return this.record.locked("inject a fault", () -> this.record.inject(count, false));
+	}
+
+	/**
+	 * Takes the connection's server as down until the returned fault is
+	 * {@linkplain InjectedFault#end() ended}, to test its recovery function against the
+	 * real server (the test kit {@code io.hacover.test} uses it). The resource in use is
+	 * cut as by {@link #injectFailures(int)}, and each recovery attempt fails with a
+	 * {@link StaleConnectionException} without calling the recovery function, counted and
+	 * told as a failed attempt, so that a recovery gives up at the end of its budget
+	 * (H11, H12). Once ended, the next attempt calls the recovery function.
+	 * @return the fault, to end the outage
+	 * @throws IllegalStateException if the connection is not attached, has a fault that
+	 * is not ended, or its classifier does not take a {@link StaleConnectionException}
+	 * for stale
+	 */
+	public InjectedFault injectOutage() {
+		return this.record.locked("inject a fault", () -> this.record.inject(1, true));
+	}
+
+	/**
+	 * Returns the connection's recovery function.
+	 * @return the recovery function
+	 */
+	public RecoveryFunction<?> recovery() {
+		return this.record.recovery();
+	}
+
+	/**
+	 * Returns the connection's settings: its recovery policy, with the budget of one
+	 * recovery, its retransmit policy and bounds (H12 to H16).
+	 * @return the settings
+	 */
+	public ConnectionSettings settings() {
+		return this.record.settings();
+	}
+
+	/**
 	 * Returns a snapshot of the connection's state and counters (H18).
 	 * @return the snapshot
 	 */

@@ -22,6 +22,10 @@ import java.util.function.Supplier;
  * function or a listener (H24, H32). A recovery in progress is a {@link RecoveryRun},
  * whose leader holds its gate; callers and control operations wait on that gate, at most
  * until the run's budget and grace end (H28).
+ * <p>
+ * An {@link InjectedFault} puts a stand-in in place of the current resource, so that the
+ * happy path stays as it is; the recovery function is told the real resource behind it,
+ * and {@link #resource()} returns that one.
  *
  * @param <T> the type of the resource
  */
@@ -70,6 +74,8 @@ final class ConnectionRecord<T> {
 
 	private GiveUp lastGiveUp;
 
+	private volatile InjectedFault fault;
+
 	private final Function<? super T, ? extends Map<String, ?>> peer;
 
 	ConnectionRecord(HaConnections table, String name, Attachment<T> attachment, List<Class<?>> interfaces, T resource,
@@ -94,8 +100,12 @@ final class ConnectionRecord<T> {
 		return this.table == table;
 	}
 
+	/**
+	 * Returns the resource in use, the real one behind a stand-in of an
+	 * {@link InjectedFault}.
+	 */
 	T resource() {
-		return this.current.resource;
+		return InjectedFault.unwrap(this.current.resource);
 	}
 
 	ConnectionState state() {
@@ -197,9 +207,8 @@ final class ConnectionRecord<T> {
 		Current<T> next = null;
 		try {
 			publish(HaEvent.Kind.RECOVERY_STARTED, 0, cause, Duration.ZERO);
-			RecoveryRun.Outcome outcome = run.run(
-					(attempt) -> new AttemptContext<>(this, failedOn.resource, cause, attempt).call(this.recovery),
-					tally(run), () -> abandon(run, failedOn, cause));
+			RecoveryRun.Outcome outcome = run.run((attempt) -> attempt(failedOn, cause, attempt), tally(run),
+					() -> abandon(run, failedOn, cause));
 			Duration took = Duration.ofNanos(System.nanoTime() - run.started);
 			this.lock.lock();
 			try {
@@ -211,7 +220,7 @@ final class ConnectionRecord<T> {
 				this.running = null;
 				switch (outcome) {
 					case RECOVERED -> {
-						next = new Current<>(run.resource(), failedOn.generation + 1);
+						next = new Current<>(installed(run.resource()), failedOn.generation + 1);
 						this.current = next;
 						this.state = ConnectionState.ATTACHED;
 						this.counters.recovered(took);
@@ -241,6 +250,53 @@ final class ConnectionRecord<T> {
 			throw cause;
 		}
 		return next;
+	}
+
+	/**
+	 * Calls the recovery function with the real failed resource, unless an injected
+	 * outage fails the attempt first.
+	 */
+	private T attempt(Current<T> failedOn, Throwable cause, int attempt) throws Exception {
+		InjectedFault injected = this.fault;
+		if (injected != null) {
+			injected.attemptStarted(attempt);
+		}
+		return new AttemptContext<>(this, InjectedFault.unwrap(failedOn.resource), cause, attempt).call(this.recovery);
+	}
+
+	/**
+	 * Returns what to install for the resource a recovery returned: a stand-in while an
+	 * injected fault has failures left; the lock is held.
+	 */
+	private T installed(T fresh) {
+		InjectedFault injected = this.fault;
+		if (injected == null) {
+			return fresh;
+		}
+		T installed = injected.installed(fresh, this.interfaces);
+		if (injected.spent()) {
+			this.fault = null;
+		}
+		return installed;
+	}
+
+	/**
+	 * Cuts the resource in use for an injected fault; the lock is held (through
+	 * {@link #locked(String, Supplier)}).
+	 * @return the fault
+	 */
+	InjectedFault inject(int failures, boolean outage) {
+		requireAttached("inject a fault");
+		if (this.fault != null && !this.fault.isEnded()) {
+			throw new IllegalStateException("connection '" + this.name + "' has a fault injected already (" + this.fault
+					+ "); end it before injecting another");
+		}
+		T real = resource();
+		InjectedFault injected = new InjectedFault(this.name, real, failures, outage);
+		injected.requireStale(this.classifier);
+		this.current = new Current<>(injected.standIn(real, this.interfaces), this.current.generation);
+		this.fault = injected;
+		return injected;
 	}
 
 	/**
@@ -373,6 +429,10 @@ final class ConnectionRecord<T> {
 		return this.handle;
 	}
 
+	RecoveryFunction<T> recovery() {
+		return this.recovery;
+	}
+
 	List<Class<?>> interfaces() {
 		return this.interfaces;
 	}
@@ -424,7 +484,7 @@ final class ConnectionRecord<T> {
 			return Map.of();
 		}
 		try {
-			Map<String, ?> described = this.peer.apply(this.current.resource);
+			Map<String, ?> described = this.peer.apply(resource());
 			return (described != null) ? Collections.unmodifiableMap(described) : Map.of();
 		}
 		catch (RuntimeException ex) {

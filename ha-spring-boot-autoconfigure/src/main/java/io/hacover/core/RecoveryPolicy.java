@@ -47,6 +47,12 @@ public final class RecoveryPolicy {
 	 */
 	public static final Duration DEFAULT_BUDGET = Duration.ofSeconds(30);
 
+	/**
+	 * How long past the budget callers waiting for a recovery, and control operations,
+	 * wait at most before they give up on it (H28).
+	 */
+	public static final Duration GRACE = Duration.ofSeconds(1);
+
 	private final BackOff backOff;
 
 	private final Duration budget;

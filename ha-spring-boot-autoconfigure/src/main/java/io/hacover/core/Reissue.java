@@ -66,7 +66,7 @@ final class Reissue<T> {
 			if (!this.record.recoveryEnabled() || !this.classifier.isStale(failure)) {
 				throw failure;
 			}
-			Call call = new IssuedCall(method, args, issuedOn.resource(), failure);
+			Call call = new IssuedCall(method, args, InjectedFault.unwrap(issuedOn.resource()), failure);
 			// Decided on the failed resource before the recovery closes it.
 			boolean reissue = mayRetransmit(call);
 			issuedOn = this.record.recover(issuedOn, failure);

@@ -27,6 +27,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link #restart()};</li>
  * <li>{@code SLOW <millis> <text>} waits {@code millis} milliseconds, then replies
  * {@code <text>} (a malformed or negative delay replies {@code ERR malformed SLOW});</li>
+ * <li>{@code SET <text>} keeps {@code <text>} as this connection's session value and
+ * replies {@code OK}; {@code GET} replies the session value, an empty line until one is
+ * set: state that dies with the connection, as a database session's settings do;</li>
  * <li>{@code CLOSE} closes the connection (orderly, so the client reads end of stream)
  * without a reply;</li>
  * <li>anything else replies {@code ERR unknown command}.</li>
@@ -101,12 +104,13 @@ public final class LineServer extends LoopbackServer {
 	protected void serve(Socket client) throws IOException, InterruptedException {
 		BufferedReader in = new BufferedReader(new InputStreamReader(client.getInputStream(), StandardCharsets.UTF_8));
 		Writer out = new BufferedWriter(new OutputStreamWriter(client.getOutputStream(), StandardCharsets.UTF_8));
+		StringBuilder session = new StringBuilder();
 		String line;
 		while ((line = in.readLine()) != null) {
 			String reply;
 			this.requestsInProgress.incrementAndGet();
 			try {
-				reply = answer(client, line);
+				reply = answer(client, line, session);
 			}
 			finally {
 				this.requestsInProgress.decrementAndGet();
@@ -126,14 +130,14 @@ public final class LineServer extends LoopbackServer {
 	 * effects happen under the read lock and only while the connection is still open, so
 	 * that nothing changes any more once {@link #kill()} has returned.
 	 */
-	private String answer(Socket client, String line) throws InterruptedException {
+	private String answer(Socket client, String line, StringBuilder session) throws InterruptedException {
 		String slowReply = null;
 		if (line.startsWith("SLOW ")) {
 			slowReply = slow(line);
 		}
 		String slowAnswer = slowReply;
 		return whileOpen(client, () -> {
-			String reply = (slowAnswer != null) ? slowAnswer : reply(line);
+			String reply = (slowAnswer != null) ? slowAnswer : reply(line, session);
 			if (reply != null) {
 				// counted before writing, so a client that has read its reply sees it
 				this.requests.incrementAndGet();
@@ -159,7 +163,14 @@ public final class LineServer extends LoopbackServer {
 		return (parts.length == 3) ? parts[2] : "";
 	}
 
-	private String reply(String line) {
+	private String reply(String line, StringBuilder session) {
+		if (line.startsWith("SET ")) {
+			session.replace(0, session.length(), line.substring("SET ".length()));
+			return "OK";
+		}
+		if (line.equals("GET")) {
+			return session.toString();
+		}
 		if (line.equals("PING")) {
 			return "PONG";
 		}

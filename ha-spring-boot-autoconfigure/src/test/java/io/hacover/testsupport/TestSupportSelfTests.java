@@ -66,6 +66,21 @@ class TestSupportSelfTests {
 	}
 
 	@Test
+	void sessionValueLivesAndDiesWithItsConnection() throws Exception {
+		try (LineServer server = LineServer.start();
+				SocketLineClient first = SocketLineClient.connect(HOST, server.port(), READ_TIMEOUT);
+				SocketLineClient second = SocketLineClient.connect(HOST, server.port(), READ_TIMEOUT)) {
+			assertThat(first.send("GET")).isEmpty();
+			assertThat(first.send("SET ada")).isEqualTo("OK");
+			assertThat(first.send("GET")).isEqualTo("ada");
+			assertThat(second.send("GET")).isEmpty();
+			try (SocketLineClient again = SocketLineClient.connect(HOST, server.port(), READ_TIMEOUT)) {
+				assertThat(again.send("GET")).isEmpty();
+			}
+		}
+	}
+
+	@Test
 	void incrCountsServerWideAndUnknownCommandsAreOrdinaryErrors() throws Exception {
 		try (LineServer server = LineServer.start();
 				SocketLineClient first = SocketLineClient.connect(HOST, server.port(), READ_TIMEOUT);

@@ -13,7 +13,10 @@ import java.nio.charset.StandardCharsets;
 /**
  * A tiny line-based TCP server on 127.0.0.1 that the demo kills and restarts: the "real
  * server" behind the HA connection. {@code PING} replies {@code PONG}, {@code ECHO text}
- * replies {@code text}; one thread per connection.
+ * replies {@code text}, {@code NAME text} keeps {@code text} as the name this connection
+ * greets and replies {@code OK}, {@code HELLO} replies {@code Hello, <name>}
+ * ({@code world} until a name is set); one thread per connection. The name is session
+ * state: it dies with the connection, so a recovery must set it again.
  * <p>
  * A demo prop, not a library: {@link #kill()} drops the server the way a crash does
  * (clients see a connection reset), {@link #restart()} brings it back on the same port.
@@ -48,8 +51,20 @@ public final class EmbeddedLineServer extends EmbeddedTcpServer {
 	void serve(Socket client) throws IOException {
 		BufferedReader in = new BufferedReader(new InputStreamReader(client.getInputStream(), StandardCharsets.UTF_8));
 		Writer out = new OutputStreamWriter(client.getOutputStream(), StandardCharsets.UTF_8);
+		String name = "world";
 		for (String line = in.readLine(); line != null; line = in.readLine()) {
-			out.write(reply(line) + "\n");
+			String reply;
+			if (line.startsWith("NAME ")) {
+				name = line.substring(5);
+				reply = "OK";
+			}
+			else if (line.equals("HELLO")) {
+				reply = "Hello, " + name;
+			}
+			else {
+				reply = reply(line);
+			}
+			out.write(reply + "\n");
 			out.flush();
 		}
 	}

@@ -96,10 +96,7 @@ class LiveDemoConfiguration {
 
 	@Bean
 	RecoveryFunction<GreetingClient> reconnect(EmbeddedLineServer lineServer) {
-		return (context) -> {
-			context.failedResource().close();
-			return SocketGreetingClient.connect(lineServer.address());
-		};
+		return (context) -> reconnect(context.failedResource(), lineServer);
 	}
 
 	@Bean
@@ -107,9 +104,22 @@ class LiveDemoConfiguration {
 		return (context) -> {
 			logger.info("%s: reconnecting to %s, attempt %d".formatted(context.name(), lineServer.address(),
 					context.attempt()));
-			context.failedResource().close();
-			return SocketGreetingClient.connect(lineServer.address());
+			return reconnect(context.failedResource(), lineServer);
 		};
+	}
+
+	/**
+	 * Closes the failed client, connects a new one, and sets on it the name the failed
+	 * one had set: the server lost it with the old connection. The sample's tests check
+	 * this with the test kit (GreetingContractTests).
+	 */
+	private static GreetingClient reconnect(GreetingClient failed, EmbeddedLineServer lineServer) throws IOException {
+		failed.close();
+		GreetingClient fresh = SocketGreetingClient.connect(lineServer.address());
+		if (failed.name() != null) {
+			fresh.setName(failed.name());
+		}
+		return fresh;
 	}
 
 	@Bean

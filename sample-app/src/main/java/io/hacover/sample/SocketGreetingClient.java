@@ -30,6 +30,8 @@ final class SocketGreetingClient implements GreetingClient {
 
 	private final ReentrantLock lock = new ReentrantLock();
 
+	private volatile String name;
+
 	private SocketGreetingClient(Socket socket) throws IOException {
 		this.socket = socket;
 		this.in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
@@ -57,12 +59,29 @@ final class SocketGreetingClient implements GreetingClient {
 
 	@Override
 	public String echo(String text) throws IOException {
-		if (text.indexOf('\n') >= 0 || text.indexOf('\r') >= 0) {
-			throw new IllegalArgumentException("text must be one line");
-		}
+		return request("ECHO " + oneLine(text));
+	}
+
+	@Override
+	public void setName(String name) throws IOException {
+		request("NAME " + oneLine(name));
+		this.name = name;
+	}
+
+	@Override
+	public String name() {
+		return this.name;
+	}
+
+	@Override
+	public String hello() throws IOException {
+		return request("HELLO");
+	}
+
+	private String request(String line) throws IOException {
 		this.lock.lock();
 		try {
-			this.out.write("ECHO " + text + "\n");
+			this.out.write(line + "\n");
 			this.out.flush();
 			String reply = this.in.readLine();
 			if (reply == null) {
@@ -73,6 +92,13 @@ final class SocketGreetingClient implements GreetingClient {
 		finally {
 			this.lock.unlock();
 		}
+	}
+
+	private static String oneLine(String text) {
+		if (text.indexOf('\n') >= 0 || text.indexOf('\r') >= 0) {
+			throw new IllegalArgumentException("text must be one line");
+		}
+		return text;
 	}
 
 	@Override
