@@ -80,6 +80,18 @@ public final class BenchMain {
 		summary.allocation(results);
 		summary.outcomes("Recovery after a 2 s PostgreSQL outage: ms from the server accepting connections to the "
 				+ "first successful call", recoveries);
+		if (!recoveries.isEmpty()) {
+			summary.line("");
+			summary.line("Load on a PostgreSQL server that is down for 2 s, per second: readiness probes, reconnect "
+					+ "attempts");
+			for (int connections : new int[] { 1, 100 }) {
+				for (boolean probes : new boolean[] { true, false }) {
+					double[] load = RecoveryScenarios.loadWhileDown(connections, probes, Duration.ofSeconds(2));
+					summary.line(String.format(Locale.ROOT, "%3d HA connections, %-9s %8.1f probes/s %8.1f attempts/s",
+							connections, probes ? "probes" : "no probes", load[0], load[1]));
+				}
+			}
+		}
 		summary.outcomes("Failover to a promoted synchronous standby, multi-host URL: ms from pg_promote() to the "
 				+ "first successful call", failovers);
 		summary.singleFlight(singleFlight);

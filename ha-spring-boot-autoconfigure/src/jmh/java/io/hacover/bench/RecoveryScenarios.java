@@ -1,5 +1,6 @@
 package io.hacover.bench;
 
+import java.net.InetSocketAddress;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -67,24 +68,87 @@ final class RecoveryScenarios {
 				outcomes.add(measure("HA data source over HikariCP", postgres,
 						() -> jdbc.queryForObject("select 1", Integer.class)));
 			}
-			try (HikariDataSource pool = JdbcBenchmark
-				.poolOver(new HaDataSource(HaConnections.create(), postgres.dataSource(), "under"))) {
+			List<InetSocketAddress> server = HaDataSource.endpointsOf(postgres.jdbcUrl());
+			try (HikariDataSource pool = JdbcBenchmark.poolOver(
+					new HaDataSource(HaConnections.create(), postgres.dataSource(), "under").endpoints(server))) {
 				JdbcTemplate jdbc = new JdbcTemplate(pool);
-				outcomes.add(measure("HikariCP over HA data source", postgres,
+				outcomes.add(measure("HikariCP over HA data source, probes", postgres,
 						() -> jdbc.queryForObject("select 1", Integer.class)));
 			}
-			outcomes.add(measureHeld("HA connection, default policy", postgres, HaConnections.create()));
-			ConnectionSettings shortWaits = ConnectionSettings.defaults()
-				.withPolicy(RecoveryPolicy.exponential(Duration.ofMillis(50), 2.0, Duration.ofMillis(250), 1000,
-						Duration.ofSeconds(30), Duration.ZERO));
-			outcomes.add(measureHeld("HA connection, waits <= 250 ms", postgres,
-					HaConnections.create(shortWaits, StaleConnectionClassifier.defaults())));
+			try (HikariDataSource pool = JdbcBenchmark.poolOver(new HaDataSource(noProbes(ConnectionSettings.defaults()),
+					postgres.dataSource(), "under-blind"))) {
+				JdbcTemplate jdbc = new JdbcTemplate(pool);
+				outcomes.add(measure("HikariCP over HA data source, no probes", postgres,
+						() -> jdbc.queryForObject("select 1", Integer.class)));
+			}
+			outcomes.add(measureHeld("HA connection, probes", postgres, HaConnections.create(), server));
+			outcomes.add(measureHeld("HA connection, no probes", postgres, noProbes(ConnectionSettings.defaults()),
+					server));
 		}
 		return outcomes;
 	}
 
-	private Outcome measureHeld(String name, PostgresServer postgres, HaConnections connections) throws Exception {
-		HaDataSource ha = new HaDataSource(connections, postgres.dataSource(), "held");
+	private static HaConnections noProbes(ConnectionSettings settings) {
+		return HaConnections.create(settings, StaleConnectionClassifier.defaults(), Duration.ZERO);
+	}
+
+	/**
+	 * Measures what recovering connections put on a server that is down: the readiness
+	 * probes and the reconnects, per second, of a number of HA connections held across a
+	 * stop of {@code downtime}, with and without probes.
+	 * @param connections how many connections
+	 * @param probes whether the table probes
+	 * @param downtime how long the server stays down
+	 * @return the probes and the reconnect attempts per second while it was down
+	 * @throws Exception if the server cannot be started
+	 */
+	static double[] loadWhileDown(int connections, boolean probes, Duration downtime) throws Exception {
+		try (PostgresServer postgres = PostgresServer.start()) {
+			List<InetSocketAddress> server = HaDataSource.endpointsOf(postgres.jdbcUrl());
+			HaConnections table = probes ? HaConnections.create() : noProbes(ConnectionSettings.defaults());
+			HaDataSource ha = new HaDataSource(table, postgres.dataSource(), "load").endpoints(server);
+			List<Connection> held = new ArrayList<>();
+			List<Thread> callers = new ArrayList<>();
+			try {
+				for (int i = 0; i < connections; i++) {
+					held.add(ha.getConnection());
+				}
+				postgres.stop();
+				long probesBefore = table.probesSent(server.get(0));
+				long started = System.nanoTime();
+				for (Connection connection : held) {
+					Thread caller = new Thread(() -> {
+						try (PreparedStatement statement = connection.prepareStatement("select 1")) {
+							selectOne(statement);
+						}
+						catch (SQLException ex) {
+							// Counted by the attempts.
+						}
+					}, "load");
+					caller.start();
+					callers.add(caller);
+				}
+				TimeUnit.NANOSECONDS.sleep(downtime.toNanos());
+				double seconds = (System.nanoTime() - started) / 1e9;
+				long attempts = table.connections().stream().mapToLong((info) -> info.attempts()).sum();
+				double[] perSecond = { (table.probesSent(server.get(0)) - probesBefore) / seconds, attempts / seconds };
+				postgres.restart();
+				for (Thread caller : callers) {
+					caller.join(TimeUnit.MINUTES.toMillis(1));
+				}
+				return perSecond;
+			}
+			finally {
+				for (Connection connection : held) {
+					connection.close();
+				}
+			}
+		}
+	}
+
+	private Outcome measureHeld(String name, PostgresServer postgres, HaConnections connections,
+			List<InetSocketAddress> server) throws Exception {
+		HaDataSource ha = new HaDataSource(connections, postgres.dataSource(), "held").endpoints(server);
 		try (Connection connection = ha.getConnection();
 				PreparedStatement statement = connection.prepareStatement("select 1")) {
 			return measure(name, postgres, () -> selectOne(statement));

@@ -1,5 +1,6 @@
 package io.hacover.autoconfigure;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -25,6 +26,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProp
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.convert.DurationStyle;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -66,7 +68,8 @@ public final class HaAutoConfiguration {
 	@ConditionalOnMissingBean
 	HaConnections haConnections(HaProperties properties, ConnectionSettingsResolver settings,
 			ObjectProvider<StaleConnectionClassifier> classifiers) {
-		return HaConnections.create(settings.defaults(), classifier(properties, classifiers));
+		return HaConnections.create(settings.defaults(), classifier(properties, classifiers),
+				probeInterval(properties.getProbe().getInterval()));
 	}
 
 	@Bean
@@ -118,6 +121,16 @@ public final class HaAutoConfiguration {
 			classifier = classifier.or(own);
 		}
 		return classifier;
+	}
+
+	private static Duration probeInterval(Duration interval) {
+		if (interval == null || interval.isNegative() || interval.compareTo(Duration.ofSeconds(10)) > 0) {
+			throw new HaConfigurationException(HaConfigurationException.ALL_CONNECTIONS, "ha.probe.interval",
+					"is " + ((interval != null) ? DurationStyle.SIMPLE.print(interval) : "empty")
+							+ ", not a duration from 0 to 10s",
+					"give the time between two probes of a server, such as 10ms, or 0 to sleep out the back-off");
+		}
+		return interval;
 	}
 
 	@SuppressWarnings("unchecked")

@@ -27,7 +27,7 @@ class HaBindFailureAnalyzer extends AbstractFailureAnalyzer<BindException> imple
 	private static final String KEYS = "recovery, policy, retransmit, max-retransmissions, max-recoveries, "
 			+ "max-consecutive-failures, backoff.initial-delay, backoff.multiplier, backoff.max-delay, "
 			+ "backoff.max-attempts, backoff.budget, backoff.jitter, replay.mode, replay.max-statements, "
-			+ "replay.max-bytes; and, for a connection declared there, one group of channel, http, socket or jdbc";
+			+ "replay.max-bytes, endpoints; and, for a connection declared there, one group of channel, http, socket or jdbc";
 
 	private static final Map<String, String> GROUP_KEYS = Map.of("channel", "path, uri, options", "http",
 			"uri, read-timeout", "socket", "endpoints, handshake, connect-timeout, read-timeout", "jdbc",

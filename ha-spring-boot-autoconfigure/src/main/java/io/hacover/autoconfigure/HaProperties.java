@@ -46,6 +46,13 @@ public class HaProperties {
 	private final Jdbc jdbc = new Jdbc();
 
 	/**
+	 * Readiness probes: while a connection recovers, one probe per server endpoint checks
+	 * whether its port accepts connections, and the reconnect is attempted as soon as it
+	 * does.
+	 */
+	private final Probe probe = new Probe();
+
+	/**
 	 * Fully qualified names of further exception types that mean a connection is dead,
 	 * anywhere in the cause chain, besides the java.io, java.net and java.nio connection
 	 * errors.
@@ -72,12 +79,37 @@ public class HaProperties {
 		return this.jdbc;
 	}
 
+	public Probe getProbe() {
+		return this.probe;
+	}
+
 	public List<String> getStaleExceptions() {
 		return this.staleExceptions;
 	}
 
 	public void setStaleExceptions(List<String> staleExceptions) {
 		this.staleExceptions = staleExceptions;
+	}
+
+	/**
+	 * Readiness probes of the servers that connections recover from.
+	 */
+	public static class Probe {
+
+		/**
+		 * Time between two probes of one server endpoint while any connection to it
+		 * recovers; 0 to sleep out the back-off instead.
+		 */
+		private Duration interval = Duration.ofMillis(10);
+
+		public Duration getInterval() {
+			return this.interval;
+		}
+
+		public void setInterval(Duration interval) {
+			this.interval = interval;
+		}
+
 	}
 
 	/**
@@ -495,6 +527,12 @@ public class HaProperties {
 		private final ReplayOverride replay = new ReplayOverride();
 
 		/**
+		 * Endpoints (host:port) of the server of an @HaAware client, whose readiness
+		 * probe its recoveries wait on instead of sleeping out their back-off.
+		 */
+		private List<String> endpoints = new ArrayList<>();
+
+		/**
 		 * Declares a SeekableByteChannel on a file, by path or file: URI.
 		 */
 		private Channel channel;
@@ -575,6 +613,14 @@ public class HaProperties {
 
 		public ReplayOverride getReplay() {
 			return this.replay;
+		}
+
+		public List<String> getEndpoints() {
+			return this.endpoints;
+		}
+
+		public void setEndpoints(List<String> endpoints) {
+			this.endpoints = endpoints;
 		}
 
 		public Channel getChannel() {

@@ -7,6 +7,7 @@ import javax.sql.DataSource;
 
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.util.DriverDataSource;
+import io.hacover.jdbc.HaDataSource;
 import io.hacover.jdbc.PostgresDeadPeerDetection;
 
 /**
@@ -47,7 +48,12 @@ final class HikariPhysicalConnections implements PhysicalConnections {
 			pool.setConnectionInitSql(null);
 			physical = new InitSqlDataSource(physical, initSql);
 		}
-		pool.setDataSource(wrap.apply(physical));
+		DataSource ha = wrap.apply(physical);
+		if (ha instanceof HaDataSource haDataSource) {
+			// Recoveries wait for the readiness probe of the URL's servers (H12).
+			haDataSource.endpoints(HaDataSource.endpointsOf(pool.getJdbcUrl()));
+		}
+		pool.setDataSource(ha);
 		// The application's override, set as an instance or a class name, goes on
 		// judging every other error.
 		pool.setExceptionOverride(new RecoveredConnectionOverride(pool.getExceptionOverride()));

@@ -1,6 +1,9 @@
 package io.hacover.autoconfigure;
 
+import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 import io.hacover.core.ConnectionSettings;
@@ -93,6 +96,26 @@ final class PropertiesHaAwareSupport implements HaAwareSupport {
 					this.properties.getDefaults().getRecovery());
 		}
 		return null;
+	}
+
+	/**
+	 * Returns the endpoints of a connection's server, from
+	 * {@code ha.connections.<name>.endpoints}.
+	 * @param connection the connection's name
+	 * @return the endpoints, none if not given
+	 * @throws HaConfigurationException if one is not host:port
+	 */
+	@Override
+	public List<InetSocketAddress> endpoints(String connection) {
+		HaProperties.Connection own = this.properties.getConnections().get(connection);
+		List<InetSocketAddress> endpoints = new ArrayList<>();
+		if (own != null) {
+			for (int i = 0; i < own.getEndpoints().size(); i++) {
+				endpoints.add(DeclaredConnections.endpoint(connection,
+						"ha.connections." + connection + ".endpoints[" + i + "]", own.getEndpoints().get(i)));
+			}
+		}
+		return endpoints;
 	}
 
 	/**

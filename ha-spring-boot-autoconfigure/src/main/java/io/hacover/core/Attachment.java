@@ -1,6 +1,7 @@
 package io.hacover.core;
 
 import java.lang.invoke.MethodHandles;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -49,6 +50,8 @@ public final class Attachment<T> {
 	OutcomeTranslator outcomeTranslator;
 
 	Function<? super T, ? extends Map<String, ?>> peer;
+
+	List<InetSocketAddress> endpoints = List.of();
 
 	private Attachment(Class<T> type, T resource, Opener<T> opener) {
 		Assert.notNull(type, "'type' must not be null");
@@ -232,6 +235,20 @@ public final class Attachment<T> {
 	public Attachment<T> generatedIn(MethodHandles.Lookup lookup) {
 		Assert.isTrue(lookup.hasFullPrivilegeAccess(), "'lookup' must have full privilege access");
 		this.home = lookup;
+		return this;
+	}
+
+	/**
+	 * Names the endpoints (host and port) of the connection's server, or servers, tried
+	 * in turn: while the connection recovers, it waits for the table's readiness probe to
+	 * find one of their ports open instead of sleeping out its back-off, and attempts the
+	 * reconnect as soon as it is (H12). Every connection to an endpoint shares its probe.
+	 * @param endpoints the endpoints, none to sleep out the back-off
+	 * @return this attachment
+	 */
+	public Attachment<T> endpoints(List<InetSocketAddress> endpoints) {
+		Assert.notNull(endpoints, "'endpoints' must not be null");
+		this.endpoints = List.copyOf(endpoints);
 		return this;
 	}
 

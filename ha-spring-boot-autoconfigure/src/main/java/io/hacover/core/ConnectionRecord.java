@@ -78,6 +78,8 @@ final class ConnectionRecord<T> {
 
 	private final Function<? super T, ? extends Map<String, ?>> peer;
 
+	private final ReadinessProbes.Readiness readiness;
+
 	ConnectionRecord(HaConnections table, String name, Attachment<T> attachment, List<Class<?>> interfaces, T resource,
 			RecoveryFunction<T> recovery, ConnectionSettings settings, StaleConnectionClassifier classifier) {
 		this.table = table;
@@ -94,6 +96,7 @@ final class ConnectionRecord<T> {
 		this.settings = settings;
 		this.counters = new RecoveryCounters(settings.maxRecoveries(), settings.maxConsecutiveFailures());
 		this.peer = attachment.peer;
+		this.readiness = table.readiness(attachment.endpoints);
 	}
 
 	boolean isIn(HaConnections table) {
@@ -189,7 +192,8 @@ final class ConnectionRecord<T> {
 	 * Starts a run led by this thread; the lock is held.
 	 */
 	private RecoveryRun<T> start(Throwable cause, long failedAt) {
-		RecoveryRun<T> run = new RecoveryRun<>(this.name, this.settings.policy(), this.classifier, failedAt);
+		RecoveryRun<T> run = new RecoveryRun<>(this.name, this.settings.policy(), this.classifier, failedAt,
+				this.readiness);
 		run.gate.lock();
 		this.running = run;
 		this.stateBeforeRecovery = this.state;

@@ -2,6 +2,7 @@ package io.hacover.core;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -38,6 +39,11 @@ import org.springframework.util.StringUtils;
  */
 public final class HaConnections {
 
+	/**
+	 * The time between two readiness probes of an endpoint, by default.
+	 */
+	public static final Duration DEFAULT_PROBE_INTERVAL = Duration.ofMillis(10);
+
 	private static final Log logger = LogFactory.getLog(HaConnections.class);
 
 	private final ConcurrentMap<String, ConnectionRecord<?>> records = new ConcurrentHashMap<>();
@@ -50,11 +56,19 @@ public final class HaConnections {
 
 	private final StaleConnectionClassifier classifier;
 
-	private HaConnections(ConnectionSettings defaults, StaleConnectionClassifier classifier) {
+	/**
+	 * The readiness probes of the endpoints that connections name, or {@code null} when
+	 * recoveries sleep out their back-off.
+	 */
+	private final ReadinessProbes probes;
+
+	private HaConnections(ConnectionSettings defaults, StaleConnectionClassifier classifier, Duration probeInterval) {
 		Assert.notNull(defaults, "'defaults' must not be null");
 		Assert.notNull(classifier, "'classifier' must not be null");
 		this.defaults = defaults;
 		this.classifier = classifier;
+		Assert.isTrue(probeInterval == null || !probeInterval.isNegative(), "'probeInterval' must not be negative");
+		this.probes = (probeInterval != null && !probeInterval.isZero()) ? new ReadinessProbes(probeInterval) : null;
 	}
 
 	/**
@@ -84,7 +98,41 @@ public final class HaConnections {
 	 * @return a new table
 	 */
 	public static HaConnections create(ConnectionSettings defaults, StaleConnectionClassifier classifier) {
-		return new HaConnections(defaults, classifier);
+		return create(defaults, classifier, DEFAULT_PROBE_INTERVAL);
+	}
+
+	/**
+	 * Creates a table with the given defaults and readiness probes: a connection that
+	 * names its server's endpoints ({@link Attachment#endpoints(List)}) waits while it
+	 * recovers for the probe of those endpoints, shared by every connection to them, to
+	 * find a port open, and attempts the reconnect at once instead of sleeping out its
+	 * back-off (H12).
+	 * @param defaults the default settings
+	 * @param classifier the default classifier of stale errors
+	 * @param probeInterval the time between two probes of an endpoint;
+	 * {@link Duration#ZERO} for no probes: recoveries sleep out their back-off
+	 * @return a new table
+	 */
+	public static HaConnections create(ConnectionSettings defaults, StaleConnectionClassifier classifier,
+			Duration probeInterval) {
+		return new HaConnections(defaults, classifier, probeInterval);
+	}
+
+	/**
+	 * Returns how many readiness probes were sent to an endpoint: while its server is
+	 * down, one per probe interval whatever the number of connections to it.
+	 * @param endpoint the endpoint, as connections name it
+	 * @return the number of probes
+	 */
+	public long probesSent(InetSocketAddress endpoint) {
+		return (this.probes != null) ? this.probes.sent(endpoint) : 0;
+	}
+
+	/**
+	 * Returns what a recovery of a connection to the endpoints waits on, or {@code null}.
+	 */
+	ReadinessProbes.Readiness readiness(List<InetSocketAddress> endpoints) {
+		return (this.probes != null) ? this.probes.of(endpoints) : null;
 	}
 
 	/**
@@ -198,7 +246,8 @@ public final class HaConnections {
 			return attachment.opener.open();
 		}
 		String name = StringUtils.hasText(attachment.name) ? attachment.name : attachment.type.getSimpleName();
-		return new WaitingOpener<>(attachment.opener, name, settingsOf(attachment).policy(), classifierOf(attachment))
+		return new WaitingOpener<>(attachment.opener, name, settingsOf(attachment).policy(), classifierOf(attachment),
+				readiness(attachment.endpoints))
 			.open();
 	}
 

@@ -67,11 +67,21 @@ final class RecoveryRun<T> {
 	 * (H30)
 	 * @param started when the stale error was seen ({@link System#nanoTime()})
 	 */
-	RecoveryRun(String name, RecoveryPolicy policy, StaleConnectionClassifier classifier, long started) {
+	private final ReadinessProbes.Readiness readiness;
+
+	/**
+	 * When the probe found the server's port open after it had been closed during this
+	 * recovery, or 0.
+	 */
+	private long portOpenedAt;
+
+	RecoveryRun(String name, RecoveryPolicy policy, StaleConnectionClassifier classifier, long started,
+			ReadinessProbes.Readiness readiness) {
 		this.name = name;
 		this.policy = policy;
 		this.classifier = classifier;
 		this.started = started;
+		this.readiness = readiness;
 	}
 
 	/**
@@ -220,14 +230,40 @@ final class RecoveryRun<T> {
 						+ this.policy + " allows no more", last);
 			}
 			long delayNanos = TimeUnit.MILLISECONDS.toNanos(delay);
-			if (System.nanoTime() + delayNanos - deadline() > 0) {
-				return gaveUp(attempt,
-						"recovery gave up after " + attempt + " attempts in " + millisSince(this.started)
-								+ " ms: the next attempt would start beyond the budget of "
-								+ this.policy.budget().toMillis() + " ms",
-						last);
-			}
 			try {
+				if (this.readiness != null) {
+					if (this.portOpenedAt != 0
+							&& System.nanoTime() - this.portOpenedAt < ReadinessProbes.STARTING_WINDOW.toNanos()) {
+						// The port opened during this recovery and the server still
+						// refuses
+						// (PostgreSQL's 57P03, starting up): a short back-off.
+						delayNanos = Math.min(delayNanos, this.readiness.interval().toNanos());
+					}
+					else {
+						switch (this.readiness.check(deadline())) {
+							case OPENED -> {
+								// The port was closed and opened: attempt at once.
+								this.portOpenedAt = System.nanoTime();
+								continue;
+							}
+							case CLOSED -> {
+								return gaveUp(attempt, "recovery gave up after " + attempt + " attempts in "
+										+ millisSince(this.started) + " ms: the server's port did not open within "
+										+ "the budget of " + this.policy.budget().toMillis() + " ms", last);
+							}
+							default -> {
+								// The port is open: the back-off spaces the attempts.
+							}
+						}
+					}
+				}
+				if (System.nanoTime() + delayNanos - deadline() > 0) {
+					return gaveUp(attempt,
+							"recovery gave up after " + attempt + " attempts in " + millisSince(this.started)
+									+ " ms: the next attempt would start beyond the budget of "
+									+ this.policy.budget().toMillis() + " ms",
+							last);
+				}
 				TimeUnit.NANOSECONDS.sleep(delayNanos);
 			}
 			catch (InterruptedException ex) {

@@ -22,11 +22,15 @@ final class WaitingOpener<T> implements Opener<T> {
 
 	private final StaleConnectionClassifier classifier;
 
-	WaitingOpener(Opener<T> opener, String name, RecoveryPolicy policy, StaleConnectionClassifier classifier) {
+	private final ReadinessProbes.Readiness readiness;
+
+	WaitingOpener(Opener<T> opener, String name, RecoveryPolicy policy, StaleConnectionClassifier classifier,
+			ReadinessProbes.Readiness readiness) {
 		this.opener = opener;
 		this.name = name;
 		this.policy = policy;
 		this.classifier = classifier;
+		this.readiness = readiness;
 	}
 
 	@Override
@@ -46,7 +50,7 @@ final class WaitingOpener<T> implements Opener<T> {
 	}
 
 	private T waitOut(Exception first, long started) throws Exception {
-		RecoveryRun<T> run = new RecoveryRun<>(this.name, this.policy, this.classifier, started);
+		RecoveryRun<T> run = new RecoveryRun<>(this.name, this.policy, this.classifier, started, this.readiness);
 		AtomicReference<Throwable> last = new AtomicReference<>(first);
 		RecoveryRun.Outcome outcome = run.run((attempt) -> this.opener.open(), new RecoveryRun.Tally() {
 
@@ -57,7 +61,11 @@ final class WaitingOpener<T> implements Opener<T> {
 
 			@Override
 			public void attemptFailed(int attempt, Throwable failure) {
-				last.set(failure);
+				if (!(failure instanceof RecoveryFailedException)) {
+					// The caller gets the server's last error, with the reason attached
+					// (H11), also when the last attempt ran past the budget.
+					last.set(failure);
+				}
 			}
 
 		}, () -> {

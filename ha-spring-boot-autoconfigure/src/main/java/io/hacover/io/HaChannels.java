@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.Reader;
 import java.io.Writer;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.channels.Channels;
@@ -17,6 +18,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -199,7 +201,11 @@ public final class HaChannels {
 		if (PlainChannels.scheme(name, uri).equals("file")) {
 			return open(name, Path.of(uri), Set.of(StandardOpenOption.READ), customizer);
 		}
-		return attach(name, "http", () -> this.plain.openHttp(name, uri), customizer);
+		int port = (uri.getPort() != -1) ? uri.getPort() : ("https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80);
+		List<InetSocketAddress> server = (uri.getHost() != null)
+				? List.of(InetSocketAddress.createUnresolved(uri.getHost(), port)) : List.of();
+		return attach(name, "http", () -> this.plain.openHttp(name, uri),
+				(attachment) -> customizer.accept(attachment.endpoints(server)));
 	}
 
 	/**

@@ -91,7 +91,8 @@ public final class HaSockets {
 			.opening(SocketConnection.class, () -> SocketEndpoints.connect(name, checked, options))
 			.name(name)
 			.kind("socket")
-			.recovery(recovery);
+			.recovery(recovery)
+			.endpoints(checked);
 		if (options.settings() != null) {
 			attachment.settings(options.settings());
 		}

@@ -2,11 +2,14 @@ package io.hacover.jdbc;
 
 import java.io.PrintWriter;
 import java.lang.invoke.MethodHandles;
+import java.net.InetSocketAddress;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.sql.SQLTransactionRollbackException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Logger;
@@ -79,6 +82,8 @@ public final class HaDataSource implements DataSource {
 
 	private volatile TransactionLog.Replay replay = TransactionLog.Replay.DEFAULTS;
 
+	private volatile List<InetSocketAddress> endpoints = List.of();
+
 	/**
 	 * Wraps a data source with the SAFE retransmit policy and the table's other defaults.
 	 * @param connections the table of HA connections
@@ -147,7 +152,60 @@ public final class HaDataSource implements DataSource {
 	 */
 	public static HaDataSource of(HaConnections connections, String name, String url, String username, String password,
 			ConnectionSettings settings, PostgresDeadPeerDetection detection) {
-		return new HaDataSource(connections, new DriverDataSource(url, username, password, detection), name, settings);
+		return new HaDataSource(connections, new DriverDataSource(url, username, password, detection), name, settings)
+			.endpoints(endpointsOf(url));
+	}
+
+	/**
+	 * Returns the servers a PostgreSQL JDBC URL names, in order, for the readiness
+	 * probes: {@code jdbc:postgresql://a:5432,b:5433/db} gives {@code a:5432} and
+	 * {@code b:5433}; a host without a port gets 5432.
+	 * @param url the JDBC URL
+	 * @return the endpoints, none for another kind of URL or one without a host
+	 */
+	public static List<InetSocketAddress> endpointsOf(String url) {
+		String prefix = "jdbc:postgresql://";
+		if (url == null || !url.regionMatches(true, 0, prefix, 0, prefix.length())) {
+			return List.of();
+		}
+		String rest = url.substring(prefix.length());
+		int end = rest.length();
+		for (char stop : new char[] { '/', '?' }) {
+			int at = rest.indexOf(stop);
+			if (at >= 0 && at < end) {
+				end = at;
+			}
+		}
+		List<InetSocketAddress> endpoints = new ArrayList<>();
+		for (String hostPort : rest.substring(0, end).split(",")) {
+			if (hostPort.isBlank()) {
+				continue;
+			}
+			int colon = hostPort.lastIndexOf(':');
+			boolean hasPort = colon > hostPort.lastIndexOf(']');
+			String host = hasPort ? hostPort.substring(0, colon) : hostPort;
+			try {
+				int port = hasPort ? Integer.parseInt(hostPort.substring(colon + 1)) : 5432;
+				endpoints.add(InetSocketAddress.createUnresolved(host.replace("[", "").replace("]", ""), port));
+			}
+			catch (NumberFormatException ex) {
+				return List.of();
+			}
+		}
+		return List.copyOf(endpoints);
+	}
+
+	/**
+	 * Names the servers the physical connections go to, so that a recovery waits for the
+	 * readiness probe of their ports instead of sleeping out its back-off (H12).
+	 * {@link #of} sets them from the URL.
+	 * @param endpoints the endpoints; none to sleep out the back-off
+	 * @return this data source
+	 */
+	public HaDataSource endpoints(List<InetSocketAddress> endpoints) {
+		Assert.notNull(endpoints, "'endpoints' must not be null");
+		this.endpoints = List.copyOf(endpoints);
+		return this;
 	}
 
 	/**
@@ -232,6 +290,7 @@ public final class HaDataSource implements DataSource {
 			.settings(this.settings)
 			.classifier(CLASSIFIER)
 			.waitForServer()
+			.endpoints(this.endpoints)
 			.idempotentWhen((call) -> this.outcomes.reissue(journal, call))
 			.outcomeUnknown((call, unknown) -> this.outcomes.outcome(journal, haConnection.get(), call, unknown));
 		Connection connection;

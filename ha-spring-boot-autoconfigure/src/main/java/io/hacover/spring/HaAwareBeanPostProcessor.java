@@ -86,6 +86,7 @@ public final class HaAwareBeanPostProcessor implements DestructionAwareBeanPostP
 		Attachment attachment = Attachment.of(type, bean, opener(beanName))
 			.name(connection)
 			.settings(support.settings(connection, annotation.retransmit()))
+			.endpoints(support.endpoints(connection))
 			.alsoImplementing(interfaces.toArray(Class<?>[]::new));
 		RecoveryFunction<?> recovery = support.recovery(connection, annotation.recovery(),
 				"@HaAware(recovery) on bean '" + beanName + "'");

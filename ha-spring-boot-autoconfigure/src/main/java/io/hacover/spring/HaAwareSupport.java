@@ -1,5 +1,8 @@
 package io.hacover.spring;
 
+import java.net.InetSocketAddress;
+import java.util.List;
+
 import io.hacover.core.ConnectionSettings;
 import io.hacover.core.HaConnections;
 import io.hacover.core.RecoveryFunction;
@@ -46,5 +49,15 @@ public interface HaAwareSupport {
 	 * function
 	 */
 	<T> RecoveryFunction<T> recovery(String connection, String annotated, String annotatedKey);
+
+	/**
+	 * Returns the endpoints (host and port) of the server of a connection, whose
+	 * readiness probe its recoveries wait on instead of sleeping out their back-off.
+	 * @param connection the connection's name
+	 * @return the endpoints, none by default
+	 */
+	default List<InetSocketAddress> endpoints(String connection) {
+		return List.of();
+	}
 
 }

@@ -11,6 +11,7 @@ import java.util.Map;
 
 import com.jayway.jsonpath.JsonPath;
 import io.hacover.core.ConnectionSettings;
+import io.hacover.core.HaConnections;
 import io.hacover.io.HaChannels;
 import io.hacover.io.SocketOptions;
 import io.hacover.jdbc.PostgresDeadPeerDetection;
@@ -98,6 +99,7 @@ class ConfigurationMetadataTests {
 		assertThat(new HaProperties.Socket().getConnectTimeout()).isEqualTo(SocketOptions.DEFAULT_CONNECT_TIMEOUT);
 		assertThat(new HaProperties.Socket().getReadTimeout()).isEqualTo(SocketOptions.DEFAULT_READ_TIMEOUT);
 		assertThat(new HaProperties.Http().getReadTimeout()).isEqualTo(HaChannels.DEFAULT_TIMEOUT);
+		assertThat(properties.getProbe().getInterval()).isEqualTo(HaConnections.DEFAULT_PROBE_INTERVAL);
 	}
 
 	@Test

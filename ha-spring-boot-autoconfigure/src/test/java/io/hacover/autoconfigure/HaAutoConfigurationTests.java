@@ -1,8 +1,11 @@
 package io.hacover.autoconfigure;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -33,6 +36,7 @@ import org.springframework.context.annotation.Configuration;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.assertThatIOException;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Tests for {@link HaAutoConfiguration}: on by default, backing off, off by property, and
@@ -67,6 +71,46 @@ class HaAutoConfigurationTests {
 			assertThat(context).hasSingleBean(HaAwareBeanPostProcessor.class);
 			assertThat(context.getBean(HaConnections.class).connections()).isEmpty();
 		});
+	}
+
+	@Test
+	@DisplayName("H12: an @HaAware client that names its endpoints waits for the readiness probe while its server "
+			+ "is down, and reconnects once the port opens")
+	void haAwareClientWithEndpointsWaitsForTheProbe() {
+		this.contextRunner.withUserConfiguration(OrdersConfiguration.class)
+			.withPropertyValues("ha.connections.orders.endpoints=" + HOST + ":" + this.server.port(),
+					"ha.defaults.backoff.initial-delay=20ms", "ha.defaults.backoff.max-delay=20ms",
+					"ha.defaults.backoff.max-attempts=1000")
+			.run((context) -> {
+				LineClient orders = context.getBean("orders", LineClient.class);
+				HaConnections connections = context.getBean(HaConnections.class);
+				assertThat(orders.send("ECHO before")).isEqualTo("before");
+				this.server.kill();
+				CompletableFuture<String> call = CompletableFuture.supplyAsync(() -> {
+					try {
+						return orders.send("ECHO after");
+					}
+					catch (IOException ex) {
+						throw new IllegalStateException(ex);
+					}
+				});
+				InetSocketAddress endpoint = new InetSocketAddress(HOST, this.server.port());
+				await().until(() -> connections.probesSent(endpoint) >= 30);
+				assertThat(connections.find("orders").orElseThrow().attempts()).isOne();
+				this.server.restart();
+				assertThat(call.get(30, TimeUnit.SECONDS)).isEqualTo("after");
+			});
+		this.contextRunner.withUserConfiguration(OrdersConfiguration.class)
+			.withPropertyValues("ha.connections.orders.endpoints=nowhere")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("ha.connections.orders.endpoints[0]"));
+		this.contextRunner.withPropertyValues("ha.probe.interval=-1ms")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("ha.probe.interval"));
 	}
 
 	@Test

@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import io.hacover.core.ConnectionSettings;
 import io.hacover.core.HaConnections;
 import io.hacover.core.RecoveryPolicy;
+import io.hacover.core.StaleConnectionClassifier;
 import io.hacover.testsupport.LineServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -161,7 +162,9 @@ class RecoveryLoggingTests {
 	}
 
 	private static HaConnections table(RecoveryPolicy policy) {
-		return HaConnections.create(ConnectionSettings.defaults().withPolicy(policy));
+		// Without readiness probes: each attempt reaches the server that is down.
+		return HaConnections.create(ConnectionSettings.defaults().withPolicy(policy),
+				StaleConnectionClassifier.defaults(), Duration.ZERO);
 	}
 
 	private static RecoveryPolicy policy(int maxAttempts) {

@@ -48,8 +48,13 @@ class UnreachableServerMessageTests {
 	@TempDir
 	Path root;
 
-	private final HaConnections connections = HaConnections
-		.create(ConnectionSettings.defaults().withPolicy(THREE_ATTEMPTS), StaleConnectionClassifier.defaults());
+	/**
+	 * Without readiness probes, so that every attempt reaches the server that is down
+	 * (with probes, the recovery waits for the port instead of attempting).
+	 */
+	private final HaConnections connections = HaConnections.create(
+			ConnectionSettings.defaults().withPolicy(THREE_ATTEMPTS), StaleConnectionClassifier.defaults(),
+			Duration.ZERO);
 
 	private final HaChannels channels = new HaChannels(this.connections);
 
