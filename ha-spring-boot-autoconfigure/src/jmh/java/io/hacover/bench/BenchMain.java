@@ -317,11 +317,11 @@ public final class BenchMain {
 			}
 			line("");
 			line(title);
-			line(String.format(Locale.ROOT, "%-30s %8s %8s %8s %8s %8s %s", "caller", "outages", "median", "p90", "max",
+			line(String.format(Locale.ROOT, "%-42s %8s %8s %8s %8s %8s %s", "caller", "outages", "median", "p90", "max",
 					"errors", "median vs @Retryable"));
 			double baseline = outcomes.get(0).median();
 			for (Outcome outcome : outcomes) {
-				line(String.format(Locale.ROOT, "%-30s %8d %8.1f %8.1f %8.1f %8d %.2fx", outcome.name(),
+				line(String.format(Locale.ROOT, "%-42s %8d %8.1f %8.1f %8.1f %8d %.2fx", outcome.name(),
 						outcome.millis().size(), outcome.median(), outcome.p90(), outcome.max(), outcome.errors(),
 						outcome.median() / baseline));
 			}
