@@ -5,6 +5,8 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 
+import io.hacover.soak.Operation.Kind;
+
 /**
  * What a {@link ChaosSoak} did and found, printed as one table.
  *
@@ -18,11 +20,11 @@ import java.util.Map;
  * @param replayed transactions replayed (J7)
  * @param replaysRolledBack replays rolled back on a difference (J7)
  * @param callBound the bound of one call (H28)
- * @param violations the violations by property, every property present
+ * @param verdict what the checker found
  */
 record ChaosReport(long seed, Duration ran, int threads, Map<FaultKind, Integer> scheduled,
 		Map<FaultKind, Integer> injected, List<String> faultFailures, List<Operation> operations, int replayed,
-		int replaysRolledBack, Duration callBound, Map<String, List<String>> violations) {
+		int replaysRolledBack, Duration callBound, Checker.Verdict verdict) {
 
 	private static final int SHOWN = 10;
 
@@ -31,7 +33,7 @@ record ChaosReport(long seed, Duration ran, int threads, Map<FaultKind, Integer>
 	 * @return the number of violations
 	 */
 	int violationCount() {
-		return this.violations.values().stream().mapToInt(List::size).sum();
+		return this.verdict.violations().values().stream().mapToInt(List::size).sum();
 	}
 
 	/**
@@ -73,11 +75,15 @@ record ChaosReport(long seed, Duration ran, int threads, Map<FaultKind, Integer>
 	 */
 	String table() {
 		StringBuilder table = new StringBuilder();
-		table.append(String.format("chaos soak: seed %d, %d s, %d threads, %d operations (%d writes)%n%n", this.seed,
-				this.ran.toSeconds(), this.threads, this.operations.size(), writes()));
+		Map<Kind, Long> kinds = new EnumMap<>(Kind.class);
+		this.operations.forEach((operation) -> kinds.merge(operation.kind(), 1L, Long::sum));
+		table.append(String.format(
+				"chaos soak: seed %d, %d s, %d threads: %d transactions, %d auto-commit inserts, %d reads%n%n",
+				this.seed, this.ran.toSeconds(), this.threads, kinds.getOrDefault(Kind.TRANSACTION, 0L),
+				kinds.getOrDefault(Kind.AUTO_COMMIT_INSERT, 0L), kinds.getOrDefault(Kind.READ, 0L)));
 		table.append("| | count |\n|---|---:|\n");
 		for (FaultKind kind : FaultKind.values()) {
-			table.append(String.format("| fault: %s | %d of %d |%n", kind.description(),
+			table.append(String.format("| fault: %s (took effect of scheduled) | %d of %d |%n", kind.description(),
 					this.injected.getOrDefault(kind, 0), this.scheduled.getOrDefault(kind, 0)));
 		}
 		Map<Outcome, Long> writes = new EnumMap<>(Outcome.class);
@@ -89,6 +95,7 @@ record ChaosReport(long seed, Duration ran, int threads, Map<FaultKind, Integer>
 			table
 				.append(String.format("| write: %s | %d |%n", outcome.description(), writes.getOrDefault(outcome, 0L)));
 		}
+		table.append(String.format("| write: unknown, and stored | %d |%n", this.verdict.unknownStored()));
 		table.append(String.format("| read: ok | %d |%n", reads.getOrDefault(Outcome.OK, 0L)));
 		table.append(String.format("| read: error | %d |%n",
 				reads.values().stream().mapToLong(Long::longValue).sum() - reads.getOrDefault(Outcome.OK, 0L)));
@@ -96,11 +103,13 @@ record ChaosReport(long seed, Duration ran, int threads, Map<FaultKind, Integer>
 		table.append(String.format("| replays rolled back (J7) | %d |%n", this.replaysRolledBack));
 		table.append(String.format("| longest call, ms (bound %d) | %d |%n", this.callBound.toMillis(),
 				longestCall().toMillis()));
-		this.violations.forEach(
-				(property, found) -> table.append(String.format("| violations: %s | %d |%n", property, found.size())));
-		this.violations.forEach((property, found) -> found.stream()
-			.limit(SHOWN)
-			.forEach((violation) -> table.append(String.format("%n%s: %s", property, violation))));
+		this.verdict.violations()
+			.forEach((property, found) -> table
+				.append(String.format("| violations: %s | %d |%n", property, found.size())));
+		this.verdict.violations()
+			.forEach((property, found) -> found.stream()
+				.limit(SHOWN)
+				.forEach((violation) -> table.append(String.format("%n%s: %s", property, violation))));
 		this.faultFailures.forEach((failure) -> table.append(String.format("%nfault not applied: %s", failure)));
 		return table.toString();
 	}

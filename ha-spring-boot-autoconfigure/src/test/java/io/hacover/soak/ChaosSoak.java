@@ -2,7 +2,6 @@ package io.hacover.soak;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.hacover.core.ConnectionSettings;
@@ -102,9 +101,9 @@ final class ChaosSoak {
 			List<String> hung = workload.stop(CALL_BOUND.plusSeconds(5));
 			Duration ran = Duration.ofNanos(System.nanoTime() - start);
 			List<Operation> operations = history.operations();
-			Map<String, List<String>> violations = new Checker(CALL_BOUND).check(operations, hung, server.dataSource());
+			Checker.Verdict verdict = new Checker(CALL_BOUND).check(operations, hung, server.dataSource());
 			return new ChaosReport(this.seed, ran, this.threads, injector.scheduled(), injector.injected(),
-					injector.failures(), operations, replayed.get(), replaysRolledBack.get(), CALL_BOUND, violations);
+					injector.failures(), operations, replayed.get(), replaysRolledBack.get(), CALL_BOUND, verdict);
 		}
 	}
 

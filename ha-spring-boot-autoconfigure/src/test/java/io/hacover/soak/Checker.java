@@ -52,11 +52,11 @@ final class Checker {
 	 * @param history every operation
 	 * @param hung the threads that did not stop, with what they were doing
 	 * @param database a direct data source of the server
-	 * @return the violations by property, every property present
+	 * @return the violations by property (every property present), and how many writes
+	 * reported unknown were stored
 	 * @throws SQLException if the database cannot be read
 	 */
-	Map<String, List<String>> check(List<Operation> history, List<String> hung, DataSource database)
-			throws SQLException {
+	Verdict check(List<Operation> history, List<String> hung, DataSource database) throws SQLException {
 		Map<String, List<String>> violations = new LinkedHashMap<>();
 		for (String property : List.of(EXACTLY_ONCE, DOCUMENTED, NOTHING_UNACKNOWLEDGED, NONE_HALF, READS, NO_HANG)) {
 			violations.put(property, new ArrayList<>());
@@ -126,7 +126,23 @@ final class Checker {
 			}
 		});
 		hung.forEach((thread) -> violations.get(NO_HANG).add(thread + " did not stop"));
-		return violations;
+		long unknownStored = writes.values()
+			.stream()
+			.filter((write) -> write.outcome() == Outcome.COMMIT_UNKNOWN
+					|| write.outcome() == Outcome.STATEMENT_UNKNOWN)
+			.filter((write) -> stored.containsKey(write.id()))
+			.count();
+		return new Verdict(violations, unknownStored);
+	}
+
+	/**
+	 * What the {@link Checker} found.
+	 *
+	 * @param violations the violations by property, every property present
+	 * @param unknownStored how many writes reported unknown were stored
+	 */
+	record Verdict(Map<String, List<String>> violations, long unknownStored) {
+
 	}
 
 }

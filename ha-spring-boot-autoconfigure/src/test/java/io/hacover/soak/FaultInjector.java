@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -44,11 +46,11 @@ final class FaultInjector {
 
 	private final TcpFaultProxy proxy;
 
-	private final Map<FaultKind, Integer> scheduled = new EnumMap<>(FaultKind.class);
+	private final Map<FaultKind, Integer> scheduled = new ConcurrentHashMap<>();
 
-	private final Map<FaultKind, Integer> injected = new EnumMap<>(FaultKind.class);
+	private final Map<FaultKind, Integer> injected = new ConcurrentHashMap<>();
 
-	private final List<String> failures = new ArrayList<>();
+	private final List<String> failures = new CopyOnWriteArrayList<>();
 
 	private final CountDownLatch stopped = new CountDownLatch(1);
 
@@ -97,9 +99,7 @@ final class FaultInjector {
 				}
 			}
 			catch (Exception ex) {
-				synchronized (this.failures) {
-					this.failures.add(fault + ": " + ex);
-				}
+				this.failures.add(fault + ": " + ex);
 				heal();
 			}
 		}
@@ -202,7 +202,7 @@ final class FaultInjector {
 	 * @return the counts
 	 */
 	Map<FaultKind, Integer> scheduled() {
-		return new EnumMap<>(this.scheduled);
+		return counts(this.scheduled);
 	}
 
 	/**
@@ -211,7 +211,13 @@ final class FaultInjector {
 	 * @return the counts
 	 */
 	Map<FaultKind, Integer> injected() {
-		return new EnumMap<>(this.injected);
+		return counts(this.injected);
+	}
+
+	private static Map<FaultKind, Integer> counts(Map<FaultKind, Integer> counts) {
+		Map<FaultKind, Integer> copy = new EnumMap<>(FaultKind.class);
+		copy.putAll(counts);
+		return copy;
 	}
 
 	/**
@@ -219,9 +225,7 @@ final class FaultInjector {
 	 * @return the failures
 	 */
 	List<String> failures() {
-		synchronized (this.failures) {
-			return List.copyOf(this.failures);
-		}
+		return List.copyOf(this.failures);
 	}
 
 }
