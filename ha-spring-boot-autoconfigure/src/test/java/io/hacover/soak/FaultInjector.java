@@ -21,7 +21,7 @@ import io.hacover.testsupport.StatementRelay.CutPoint;
 import io.hacover.testsupport.TcpFaultProxy;
 
 /**
- * Runs a {@link Schedule} on its own thread: applies each fault at its time, holds it,
+ * Runs a {@link Schedule} on its own thread: applies each fault after its gap, holds it,
  * heals it, and counts the faults that took effect by kind.
  * <p>
  * The path of the workload's connections is proxy, then relay, then server: the
@@ -83,9 +83,8 @@ final class FaultInjector {
 	}
 
 	private void run(Schedule schedule) {
-		long start = System.nanoTime();
 		for (Fault fault : schedule.faults()) {
-			if (pause(fault.at().toNanos() - (System.nanoTime() - start))) {
+			if (pause(fault.after().toNanos())) {
 				return;
 			}
 			this.scheduled.merge(fault.kind(), 1, Integer::sum);

@@ -7,12 +7,14 @@ import java.util.Random;
 
 /**
  * A seeded schedule of faults: the same seed and duration give the same faults, in the
- * same order, at the same offsets.
+ * same order, with the same gaps.
  * <p>
- * Faults never overlap: each one begins a random gap (1 to 3 seconds) after the previous
- * one ended its hold. Their kinds are drawn uniformly from every {@link FaultKind}. A
- * fault that runs late (a restart takes its time) delays the ones after it; it never
- * overlaps them.
+ * Faults never overlap nor bunch up: each one begins a random gap (1 to 3 seconds) after
+ * the previous one ended (held, healed, the server started again), so that a fault that
+ * takes its time delays the ones after it instead of making them follow at once, and
+ * every outage is one fault long. Their kinds are drawn uniformly from every
+ * {@link FaultKind}. The schedule holds enough faults for the duration even if each took
+ * no time; the soak stops at its duration, whichever fault it reached.
  */
 final class Schedule {
 
@@ -43,12 +45,12 @@ final class Schedule {
 		Random random = new Random(seed);
 		FaultKind[] kinds = FaultKind.values();
 		List<Fault> faults = new ArrayList<>();
-		long at = between(random, MIN_GAP_MILLIS, MAX_GAP_MILLIS);
-		while (at < duration.toMillis()) {
+		for (long at = 0; at < duration.toMillis();) {
+			long gap = between(random, MIN_GAP_MILLIS, MAX_GAP_MILLIS);
 			FaultKind kind = kinds[random.nextInt(kinds.length)];
 			long hold = kind.holds() ? between(random, MIN_HOLD_MILLIS, MAX_HOLD_MILLIS) : 0;
-			faults.add(new Fault(Duration.ofMillis(at), kind, Duration.ofMillis(hold), random.nextInt(1_000_000)));
-			at += hold + between(random, MIN_GAP_MILLIS, MAX_GAP_MILLIS);
+			faults.add(new Fault(Duration.ofMillis(gap), kind, Duration.ofMillis(hold), random.nextInt(1_000_000)));
+			at += gap + hold;
 		}
 		return new Schedule(seed, faults);
 	}
