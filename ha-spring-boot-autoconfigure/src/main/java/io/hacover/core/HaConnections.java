@@ -444,8 +444,7 @@ public final class HaConnections {
 	 * included, is logged once and changes nothing else (H32).
 	 */
 	void publish(HaEvent event) {
-		ConnectionRecord<?> record = this.records.get(event.connection());
-		RecoveryLogger.log(event, (record != null) ? record.kind : null);
+		RecoveryLogger.log(event, this::kindOf);
 		for (HaListener listener : this.listeners) {
 			try {
 				listener.onEvent(event);
@@ -455,6 +454,14 @@ public final class HaConnections {
 						+ event.connection() + "'", ex);
 			}
 		}
+	}
+
+	/**
+	 * Returns the kind of a connection, for the log, or {@code null} once it is gone.
+	 */
+	private String kindOf(String connection) {
+		ConnectionRecord<?> record = this.records.get(connection);
+		return (record != null) ? record.kind : null;
 	}
 
 	private <T> T reattach(ConnectionProxy<?> existing, Attachment<T> attachment) {

@@ -46,10 +46,6 @@ final class ReadinessProbes {
 		this.interval = interval;
 	}
 
-	Duration interval() {
-		return this.interval;
-	}
-
 	/**
 	 * Returns the readiness of a connection to the given endpoints, or {@code null} when
 	 * it names none.

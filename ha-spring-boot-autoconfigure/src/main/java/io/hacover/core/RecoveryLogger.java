@@ -1,6 +1,7 @@
 package io.hacover.core;
 
 import java.util.Locale;
+import java.util.function.Function;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -31,20 +32,20 @@ final class RecoveryLogger {
 	/**
 	 * Logs an event.
 	 * @param event the event
-	 * @param kind the connection's kind ({@code jdbc}, {@code http}, ...), or
-	 * {@code null} if it is not known
+	 * @param kindOf the kind of a connection by name ({@code jdbc}, {@code http}, ...),
+	 * or {@code null} if it is not known; asked only for a line that is logged
 	 */
-	static void log(HaEvent event, String kind) {
+	static void log(HaEvent event, Function<String, String> kindOf) {
 		switch (event.kind()) {
 			case RECOVERY_STARTED -> {
 				if (logger.isWarnEnabled()) {
-					logger.warn(connection(event, kind) + " lost: " + describe(event.cause()) + "; recovering");
+					logger.warn(connection(event, kindOf) + " lost: " + describe(event.cause()) + "; recovering");
 				}
 			}
 			case ATTEMPT_FAILED -> {
 				boolean info = Integer.bitCount(event.attempt()) == 1;
 				if (info ? logger.isInfoEnabled() : logger.isDebugEnabled()) {
-					String line = connection(event, kind) + ": recovery attempt " + event.attempt() + " failed: "
+					String line = connection(event, kindOf) + ": recovery attempt " + event.attempt() + " failed: "
 							+ ((event.cause() != null) ? describe(event.cause())
 									: "the recovery function gave up (returned null)");
 					if (info) {
@@ -57,26 +58,26 @@ final class RecoveryLogger {
 			}
 			case RECOVERED -> {
 				if (logger.isInfoEnabled()) {
-					logger.info(connection(event, kind) + " recovered in " + event.duration().toMillis() + " ms after "
-							+ attempts(event));
+					logger.info(connection(event, kindOf) + " recovered in " + event.duration().toMillis()
+							+ " ms after " + attempts(event));
 				}
 			}
 			case GAVE_UP -> {
 				if (logger.isWarnEnabled()) {
-					logger.warn(connection(event, kind) + ": recovery gave up "
+					logger.warn(connection(event, kindOf) + ": recovery gave up "
 							+ ((event.attempt() > 0) ? "after " + attempts(event) + " " : "") + "in "
 							+ event.duration().toMillis() + " ms: " + reason(event) + "; callers get the stale error");
 				}
 			}
 			case INTERRUPTED -> {
 				if (logger.isInfoEnabled()) {
-					logger.info(connection(event, kind) + ": recovery interrupted after " + event.duration().toMillis()
-							+ " ms; nothing counted");
+					logger.info(connection(event, kindOf) + ": recovery interrupted after "
+							+ event.duration().toMillis() + " ms; nothing counted");
 				}
 			}
 			default -> {
 				if (logger.isDebugEnabled()) {
-					logger.debug(connection(event, kind) + ": "
+					logger.debug(connection(event, kindOf) + ": "
 							+ event.kind().name().toLowerCase(Locale.ROOT).replace('_', ' ')
 							+ ((event.cause() != null) ? " (" + describe(event.cause()) + ")" : ""));
 				}
@@ -84,7 +85,8 @@ final class RecoveryLogger {
 		}
 	}
 
-	private static String connection(HaEvent event, String kind) {
+	private static String connection(HaEvent event, Function<String, String> kindOf) {
+		String kind = kindOf.apply(event.connection());
 		return "Connection '" + event.connection() + "'" + ((kind != null) ? " (" + kind + ")" : "");
 	}
 

@@ -10,6 +10,7 @@ import java.sql.SQLTransactionRollbackException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Properties;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Logger;
@@ -26,6 +27,8 @@ import io.hacover.core.RetransmitPolicy;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.postgresql.Driver;
+import org.postgresql.PGProperty;
 
 import org.springframework.util.Assert;
 
@@ -158,39 +161,22 @@ public final class HaDataSource implements DataSource {
 
 	/**
 	 * Returns the servers a PostgreSQL JDBC URL names, in order, for the readiness
-	 * probes: {@code jdbc:postgresql://a:5432,b:5433/db} gives {@code a:5432} and
-	 * {@code b:5433}; a host without a port gets 5432.
+	 * probes, as pgjdbc parses it: {@code jdbc:postgresql://a:5432,b:5433/db} gives
+	 * {@code a:5432} and {@code b:5433}; a host without a port gets 5432.
 	 * @param url the JDBC URL
 	 * @return the endpoints, none for another kind of URL or one without a host
 	 */
 	public static List<InetSocketAddress> endpointsOf(String url) {
-		String prefix = "jdbc:postgresql://";
-		if (url == null || !url.regionMatches(true, 0, prefix, 0, prefix.length())) {
+		Properties parsed = (url != null && url.regionMatches(true, 0, "jdbc:postgresql:", 0, 16))
+				? Driver.parseURL(url, null) : null;
+		if (parsed == null) {
 			return List.of();
 		}
-		String rest = url.substring(prefix.length());
-		int end = rest.length();
-		for (char stop : new char[] { '/', '?' }) {
-			int at = rest.indexOf(stop);
-			if (at >= 0 && at < end) {
-				end = at;
-			}
-		}
+		String[] hosts = PGProperty.PG_HOST.getOrDefault(parsed).split(",");
+		String[] ports = PGProperty.PG_PORT.getOrDefault(parsed).split(",");
 		List<InetSocketAddress> endpoints = new ArrayList<>();
-		for (String hostPort : rest.substring(0, end).split(",")) {
-			if (hostPort.isBlank()) {
-				continue;
-			}
-			int colon = hostPort.lastIndexOf(':');
-			boolean hasPort = colon > hostPort.lastIndexOf(']');
-			String host = hasPort ? hostPort.substring(0, colon) : hostPort;
-			try {
-				int port = hasPort ? Integer.parseInt(hostPort.substring(colon + 1)) : 5432;
-				endpoints.add(InetSocketAddress.createUnresolved(host.replace("[", "").replace("]", ""), port));
-			}
-			catch (NumberFormatException ex) {
-				return List.of();
-			}
+		for (int i = 0; i < hosts.length && i < ports.length; i++) {
+			endpoints.add(InetSocketAddress.createUnresolved(hosts[i], Integer.parseInt(ports[i])));
 		}
 		return List.copyOf(endpoints);
 	}
