@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import java.util.stream.Stream;
@@ -22,6 +23,7 @@ import java.util.stream.Stream;
 import javax.sql.DataSource;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.awaitility.core.ConditionTimeoutException;
 import org.postgresql.ds.PGSimpleDataSource;
 
 import static org.awaitility.Awaitility.await;
@@ -58,6 +60,12 @@ public final class PostgresServer implements AutoCloseable {
 
 	private static final Duration POLL_INTERVAL = Duration.ofMillis(10);
 
+	/**
+	 * How long a restart waits for the processes a crash ended to be reaped: the system's
+	 * first process, their parent once the postmaster is gone, may take seconds.
+	 */
+	private static final Duration REAP_WAIT = Duration.ofSeconds(60);
+
 	private final ReentrantLock lifecycleLock = new ReentrantLock();
 
 	private final Path directory;
@@ -71,6 +79,8 @@ public final class PostgresServer implements AutoCloseable {
 	private volatile EmbeddedPostgres postgres;
 
 	private volatile boolean closed;
+
+	private volatile List<ProcessHandle> ended = List.of();
 
 	private PostgresServer(Path directory, Durability durability) throws IOException {
 		this.directory = directory;
@@ -350,9 +360,16 @@ public final class PostgresServer implements AutoCloseable {
 			}
 			long pid = Long.parseLong(Files.readAllLines(this.dataDirectory.resolve("postmaster.pid")).get(0).trim());
 			List<ProcessHandle> processes = ending.apply(ProcessHandle.of(pid).orElseThrow());
-			await().atMost(TERMINATE_WAIT)
-				.pollInterval(POLL_INTERVAL)
-				.until(() -> processes.stream().noneMatch(ProcessHandle::isAlive));
+			try {
+				await().atMost(TERMINATE_WAIT)
+					.pollInterval(POLL_INTERVAL)
+					.until(() -> processes.stream().noneMatch(PostgresServer::running));
+			}
+			catch (ConditionTimeoutException ex) {
+				throw new IllegalStateException("processes of the server on port " + this.port + " still run "
+						+ TERMINATE_WAIT.toSeconds() + " s after the signal: " + describe(processes), ex);
+			}
+			this.ended = processes;
 			this.postgres = null;
 			// Releases the embedded server's lock on the data directory; its attempt to
 			// stop a server that is gone fails and is only logged.
@@ -363,6 +380,38 @@ public final class PostgresServer implements AutoCloseable {
 		}
 		finally {
 			this.lifecycleLock.unlock();
+		}
+	}
+
+	/**
+	 * Returns whether a process runs. A process that exited but was not reaped yet (a
+	 * zombie) holds no socket, file or memory any more, yet
+	 * {@link ProcessHandle#isAlive()} says it is alive; the postmaster's parent is the
+	 * system's first process, which here reaps orphans about every 1.5 s, and later under
+	 * load.
+	 */
+	private static boolean running(ProcessHandle process) {
+		if (!process.isAlive()) {
+			return false;
+		}
+		return stat(process).map((stat) -> stat.charAt(stat.lastIndexOf(')') + 2) != 'Z').orElse(false);
+	}
+
+	private static String describe(List<ProcessHandle> processes) {
+		return processes.stream()
+			.filter(PostgresServer::running)
+			.map((process) -> process.pid() + " " + process.info().commandLine().orElse("?") + " ("
+					+ stat(process).orElse("gone") + ")")
+			.toList()
+			.toString();
+	}
+
+	private static Optional<String> stat(ProcessHandle process) {
+		try {
+			return Optional.of(Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat")).trim());
+		}
+		catch (IOException ex) {
+			return Optional.empty();
 		}
 	}
 
@@ -400,6 +449,12 @@ public final class PostgresServer implements AutoCloseable {
 			if (running()) {
 				throw new IllegalStateException("PostgresServer on port " + this.port + " is running");
 			}
+			// PostgreSQL refuses the port while the lock file of its socket, which a
+			// crash leaves, names a process that exists, be it a zombie.
+			await().atMost(REAP_WAIT)
+				.pollInterval(POLL_INTERVAL)
+				.alias("the ended processes of the server on port " + this.port + " are reaped")
+				.until(() -> this.ended.stream().noneMatch(ProcessHandle::isAlive));
 			this.postgres = launch(this.dataDirectory, this.port, this.durability);
 		}
 		finally {
