@@ -28,7 +28,8 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * System properties: {@code bench.mode} {@code quick} (about 3 minutes on 2 cores) or
  * {@code full}; {@code bench.include}, a regular expression that selects the groups to
  * run by name ({@code HappyPath}, {@code Jdbc}, {@code JdbcAllocation}, {@code Recovery},
- * {@code Failover}, {@code SingleFlight}; empty for all); {@code bench.jdbc}, a regular expression that selects the JDBC groups
+ * {@code Failover}, {@code SingleFlight}, {@code VirtualThreads}, which needs Java 21 or
+ * later; empty for all); {@code bench.jdbc}, a regular expression that selects the JDBC groups
  * by name (for example {@code insertTransaction|commitId|readTransaction}; empty for
  * all). The summary is also written to {@code target/bench-summary.txt}.
  */
@@ -69,6 +70,12 @@ public final class BenchMain {
 				? new FailoverScenario(mode.failovers).run() : List.of();
 		SingleFlightScenario.Result singleFlight = selected.matcher("SingleFlight").matches()
 				? new SingleFlightScenario(64, mode.singleFlightOutages, Duration.ofMillis(500)).run() : null;
+		boolean virtualThreads = selected.matcher("VirtualThreads").matches();
+		List<VirtualThreadScenario.Result> virtual = (virtualThreads && VirtualThreadScenario.available())
+				? new VirtualThreadScenario(Duration.ofSeconds(mode.steadySeconds), mode.virtualOutages,
+						Duration.ofSeconds(2))
+					.run()
+				: List.of();
 		Summary summary = new Summary();
 		summary.line("hacover benchmarks, mode " + mode.name().toLowerCase(Locale.ROOT) + ": "
 				+ System.getProperty("java.vm.name") + " " + System.getProperty("java.version") + ", "
@@ -95,6 +102,9 @@ public final class BenchMain {
 		summary.outcomes("Failover to a promoted synchronous standby, multi-host URL: ms from pg_promote() to the "
 				+ "first successful call", failovers);
 		summary.singleFlight(singleFlight);
+		if (virtualThreads) {
+			summary.virtualThreads(virtual, mode.steadySeconds);
+		}
 		String text = summary.toString();
 		System.out.println();
 		System.out.print(text);
@@ -139,9 +149,9 @@ public final class BenchMain {
 
 	private enum Mode {
 
-		QUICK(new Plan(1, 2, 3, 1), new Plan(1, 2, 3, 2), 3, 3, 3),
+		QUICK(new Plan(1, 2, 3, 1), new Plan(1, 2, 3, 2), 3, 3, 3, 3, 2),
 
-		FULL(new Plan(3, 5, 5, 1), new Plan(2, 3, 5, 5), 15, 10, 10);
+		FULL(new Plan(3, 5, 5, 1), new Plan(2, 3, 5, 5), 15, 10, 10, 10, 5);
 
 		private final Plan happyPath;
 
@@ -153,12 +163,19 @@ public final class BenchMain {
 
 		private final int failovers;
 
-		Mode(Plan happyPath, Plan jdbc, int outages, int singleFlightOutages, int failovers) {
+		private final int steadySeconds;
+
+		private final int virtualOutages;
+
+		Mode(Plan happyPath, Plan jdbc, int outages, int singleFlightOutages, int failovers, int steadySeconds,
+				int virtualOutages) {
 			this.happyPath = happyPath;
 			this.jdbc = jdbc;
 			this.outages = outages;
 			this.singleFlightOutages = singleFlightOutages;
 			this.failovers = failovers;
+			this.steadySeconds = steadySeconds;
+			this.virtualOutages = virtualOutages;
 		}
 
 		ChainedOptionsBuilder happyPath() {
@@ -344,6 +361,23 @@ public final class BenchMain {
 			line("recovery function calls: " + result.recoveryCalls()
 					+ " (its attempts while the server is down, spaced by the default policy)");
 			line(target("errors surfaced: " + result.errors() + " (target 0)", result.errors() == 0, ""));
+		}
+
+		void virtualThreads(List<VirtualThreadScenario.Result> results, int steadySeconds) {
+			line("");
+			line(VirtualThreadScenario.THREADS + " virtual threads, SELECT 1 through a HikariCP pool of "
+					+ VirtualThreadScenario.POOL + ": calls/s over " + steadySeconds + " s with the server up, then "
+					+ "fast stops of 2 s: ms from the server accepting connections to the first and the "
+					+ VirtualThreadScenario.THREADS + "th successful call, errors, threads served in the run");
+			if (results.isEmpty()) {
+				line("skipped: virtual threads need Java 21 or later, this run is on " + Runtime.version().feature());
+				return;
+			}
+			line(String.format(Locale.ROOT, "%-26s %9s %8s %8s %8s %8s %6s %7s %s", "caller", "calls/s", "vs plain",
+					"first", "1000th", "max", "errors", "served", "HA connections"));
+			for (VirtualThreadScenario.Result result : results) {
+				line(result.line(results.get(0)));
+			}
 		}
 
 		private static String label(String row) {

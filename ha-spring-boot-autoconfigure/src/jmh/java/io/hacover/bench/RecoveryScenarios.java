@@ -194,7 +194,7 @@ final class RecoveryScenarios {
 		return new Outcome(name, millis, errors.get(), (error != null) ? error.toString() : null);
 	}
 
-	private static long firstConnection(DataSource dataSource) {
+	static long firstConnection(DataSource dataSource) {
 		for (;;) {
 			try (Connection connection = dataSource.getConnection()) {
 				return System.nanoTime();
