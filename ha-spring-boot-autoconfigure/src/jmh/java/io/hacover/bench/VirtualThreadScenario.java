@@ -30,10 +30,9 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * 1,000 virtual threads calling {@code SELECT 1} through a HikariCP pool of 10, first
  * with the server up (calls per second), then through fast stops and restarts of it (the
  * time from the server accepting connections to the first and to the 1,000th successful
- * call, and the errors):
- * plain HikariCP, HikariCP over HA connections (what {@code ha.jdbc.enabled=true} makes,
- * with readiness probes) and HikariCP with Spring's {@code @Retryable}, one after the
- * other on one server. A caller that gets an error calls again at once. Virtual threads
+ * call, and the errors). Three pools, one after the other on one server: plain HikariCP,
+ * HikariCP over HA connections (what {@code ha.jdbc.enabled=true} makes, with readiness
+ * probes) and HikariCP with Spring's {@code @Retryable}. A caller that gets an error calls again at once. Virtual threads
  * are made by reflection: on a JVM older than 21 the scenario is skipped.
  */
 final class VirtualThreadScenario {
@@ -98,8 +97,8 @@ final class VirtualThreadScenario {
 		}
 		config.setMaximumPoolSize(POOL);
 		config.setMinimumIdle(POOL);
-		// HikariCP hands its connections out unfairly to virtual threads: some wait for
-		// minutes. Such a wait is the pool's, not a failure of the server.
+		// HikariCP hands its connections out unevenly among virtual threads: some wait
+		// past its 30 s default. Such a wait is the pool's, not a failure of the server.
 		config.setConnectionTimeout(TimeUnit.MINUTES.toMillis(5));
 		return new HikariDataSource(config);
 	}
