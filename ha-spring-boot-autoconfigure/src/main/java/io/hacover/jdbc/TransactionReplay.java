@@ -19,11 +19,18 @@ import io.hacover.core.HaEvent;
  * fresh session, and everything the application saw must come out the same (update
  * counts, flags, the reads of each result set and the digest of their values). Then the
  * operation that failed is issued again and the application goes on as if nothing
- * happened. On any difference, or when the transaction is not replayable, the replay is
- * rolled back and the application gets {@link TransactionRolledBackException}, saying
- * why.
+ * happened. A replay that the connection failing again cuts off starts over on the
+ * connection recovered once more, up to {@link #MAX_REPLAYS} replays in all. On any
+ * difference, or when the transaction is not replayable, the replay is rolled back and
+ * the application gets {@link TransactionRolledBackException}, saying why.
  */
 final class TransactionReplay {
+
+	/**
+	 * How many times a transaction is replayed when its replay is cut off by the
+	 * connection failing again, each time on the connection recovered once more.
+	 */
+	static final int MAX_REPLAYS = 3;
 
 	private TransactionReplay() {
 	}
@@ -42,9 +49,13 @@ final class TransactionReplay {
 	static Object run(SessionJournal journal, Connection connection, Call call,
 			TransactionRolledBackException rolledBack, Reporter reporter) throws Throwable {
 		TransactionLog log = journal.log();
-		if (!log.enabled() || log.replaying()) {
-			// Off, or the replay itself failed stale.
+		if (!log.enabled()) {
 			throw lost(journal, rolledBack);
+		}
+		if (log.replaying()) {
+			// The replay itself failed stale, and the connection is recovered again: the
+			// replay that runs starts over.
+			throw new Interrupted(rolledBack);
 		}
 		String refusal = log.notReplayable();
 		if (refusal != null) {
@@ -55,22 +66,38 @@ final class TransactionReplay {
 									rolledBack.getSQLState(), rolledBack.getCause())));
 		}
 		List<TransactionLog.Entry> entries = log.takeForReplay();
-		log.replaying(true);
-		try {
-			replay(log, entries);
-		}
-		catch (SQLException | RuntimeException ex) {
-			rollbackQuietly(connection);
-			TransactionRolledBackException differed = new TransactionRolledBackException(
-					rolledBack.getMessage() + "; its replay was rolled back, because " + ex.getMessage(),
-					rolledBack.getSQLState(), rolledBack.getCause());
-			if (!(ex instanceof Differed)) {
-				differed.addSuppressed(ex);
+		for (int replay = 1;; replay++) {
+			log.replaying(true);
+			try {
+				replay(log, entries);
+				break;
 			}
-			throw reported(reporter, lost(journal, differed));
-		}
-		finally {
-			log.replaying(false);
+			catch (Interrupted ex) {
+				rollbackQuietly(connection);
+				// What the cut-off replay logged is dropped: the next one logs it again.
+				log.takeForReplay();
+				if (replay == MAX_REPLAYS) {
+					TransactionRolledBackException cutOff = new TransactionRolledBackException(
+							rolledBack.getMessage() + "; it was not replayed, because the connection failed during "
+									+ "each of " + MAX_REPLAYS + " replays",
+							rolledBack.getSQLState(), rolledBack.getCause());
+					cutOff.addSuppressed(ex.getCause());
+					throw reported(reporter, lost(journal, cutOff));
+				}
+			}
+			catch (SQLException | RuntimeException ex) {
+				rollbackQuietly(connection);
+				TransactionRolledBackException differed = new TransactionRolledBackException(
+						rolledBack.getMessage() + "; its replay was rolled back, because " + ex.getMessage(),
+						rolledBack.getSQLState(), rolledBack.getCause());
+				if (!(ex instanceof Differed)) {
+					differed.addSuppressed(ex);
+				}
+				throw reported(reporter, lost(journal, differed));
+			}
+			finally {
+				log.replaying(false);
+			}
 		}
 		reporter.report(HaEvent.Kind.REPLAYED, null);
 		return issueAgain(connection, call);
@@ -172,6 +199,20 @@ final class TransactionReplay {
 			return Arrays.toString(counts);
 		}
 		return (result instanceof ResultSet) ? "a result set" : String.valueOf(result);
+	}
+
+	/**
+	 * A replay cut off by the connection failing stale during it; the cause says what the
+	 * replayed operation got.
+	 */
+	private static final class Interrupted extends TransactionRolledBackException {
+
+		private static final long serialVersionUID = 1L;
+
+		Interrupted(TransactionRolledBackException rolledBack) {
+			super(rolledBack.getMessage(), rolledBack.getSQLState(), rolledBack);
+		}
+
 	}
 
 	/**

@@ -8,9 +8,13 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Types;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import io.hacover.core.ConnectionSettings;
+import io.hacover.core.HaEvent;
 import io.hacover.core.HaConnections;
 import io.hacover.core.RecoveryPolicy;
 import io.hacover.core.StaleConnectionClassifier;
@@ -40,6 +44,8 @@ class ReplayTests {
 
 	private StatementRelay relay;
 
+	private HaConnections connections;
+
 	private HaDataSource dataSource;
 
 	@BeforeAll
@@ -61,10 +67,10 @@ class ReplayTests {
 		server.execute("insert into accounts values (1, 100), (2, 100)");
 		RecoveryPolicy policy = RecoveryPolicy.exponential(Duration.ofMillis(20), 2.0, Duration.ofMillis(200), 100,
 				Duration.ofSeconds(30), Duration.ZERO);
-		HaConnections connections = HaConnections.create(ConnectionSettings.defaults().withPolicy(policy),
+		this.connections = HaConnections.create(ConnectionSettings.defaults().withPolicy(policy),
 				StaleConnectionClassifier.defaults());
-		this.dataSource = HaDataSource.of(connections, "accounts", server.jdbcUrl(this.relay.port()), null, null,
-				connections.defaults());
+		this.dataSource = HaDataSource.of(this.connections, "accounts", server.jdbcUrl(this.relay.port()), null, null,
+				this.connections.defaults());
 	}
 
 	@AfterEach
@@ -101,6 +107,71 @@ class ReplayTests {
 			assertThat(cut.fired()).isTrue();
 		}
 		assertThat(server.queryForInt("select count(*) from moves")).isOne();
+	}
+
+	@Test
+	@DisplayName("J7, J10: a replay cut off by a second outage (its third statement never sent) is replayed again on "
+			+ "the connection recovered once more: the commit returns, the transaction is stored once")
+	void replayInterruptedByASecondOutageIsReplayedAgain() throws Exception {
+		List<HaEvent.Kind> replays = new CopyOnWriteArrayList<>();
+		AtomicReference<StatementRelay.Cut> second = new AtomicReference<>();
+		this.connections.addListener((event) -> {
+			if (event.kind() == HaEvent.Kind.RECOVERY_STARTED && second.get() == null) {
+				// The replay reads, inserts, then updates: its update is cut before it is
+				// sent.
+				second.set(this.relay.arm("update accounts", CutPoint.BEFORE_SEND));
+			}
+			else if (event.kind() == HaEvent.Kind.REPLAYED || event.kind() == HaEvent.Kind.REPLAY_ROLLED_BACK) {
+				replays.add(event.kind());
+			}
+		});
+		try (Connection connection = this.dataSource.getConnection()) {
+			connection.setAutoCommit(false);
+			assertThat(balance(connection, 1)).isEqualTo(100);
+			move(connection, 1, -5);
+			try (Statement update = connection.createStatement()) {
+				assertThat(update.executeUpdate("update accounts set balance = balance - 5 where id = 1")).isOne();
+			}
+			StatementRelay.Cut first = this.relay.arm("COMMIT", CutPoint.BEFORE_SEND);
+			connection.commit();
+			assertThat(first.fired()).isTrue();
+			assertThat(second.get().fired()).isTrue();
+		}
+		assertThat(replays).containsExactly(HaEvent.Kind.REPLAYED);
+		assertThat(server.queryForInt("select count(*) from moves")).isOne();
+		assertThat(server.queryForInt("select balance from accounts where id = 1")).isEqualTo(95);
+	}
+
+	@Test
+	@DisplayName("J7, J10: a replay cut off by the connection failing again in each of its 3 replays ends: the "
+			+ "application gets the rolled-back error saying so, and nothing of the transaction is stored")
+	void replayCutOffEveryTimeEndsWithTheRolledBackError() throws Exception {
+		List<HaEvent.Kind> replays = new CopyOnWriteArrayList<>();
+		this.connections.addListener((event) -> {
+			if (event.kind() == HaEvent.Kind.RECOVERY_STARTED) {
+				this.relay.arm("update accounts", CutPoint.BEFORE_SEND);
+			}
+			else if (event.kind() == HaEvent.Kind.REPLAYED || event.kind() == HaEvent.Kind.REPLAY_ROLLED_BACK) {
+				replays.add(event.kind());
+			}
+		});
+		try (Connection connection = this.dataSource.getConnection()) {
+			connection.setAutoCommit(false);
+			move(connection, 1, -5);
+			try (Statement update = connection.createStatement()) {
+				assertThat(update.executeUpdate("update accounts set balance = balance - 5 where id = 1")).isOne();
+			}
+			this.relay.arm("COMMIT", CutPoint.BEFORE_SEND);
+			Throwable thrown = catchThrowable(connection::commit);
+			assertThat(thrown).isInstanceOf(TransactionRolledBackException.class)
+				.hasMessageContaining("the server says transaction")
+				.hasMessageContaining(
+						"the connection failed during each of " + TransactionReplay.MAX_REPLAYS + " replays");
+			connection.rollback();
+		}
+		assertThat(replays).containsExactly(HaEvent.Kind.REPLAY_ROLLED_BACK);
+		assertThat(server.queryForInt("select count(*) from moves")).isZero();
+		assertThat(server.queryForInt("select balance from accounts where id = 1")).isEqualTo(100);
 	}
 
 	@Test
