@@ -31,6 +31,12 @@ import org.springframework.util.backoff.BackOffExecution;
 final class RecoveryRun<T> {
 
 	/**
+	 * What {@link #probed(long)} returns when the server's port did not open within the
+	 * budget.
+	 */
+	private static final long PORT_STAYED_CLOSED = -1;
+
+	/**
 	 * The thread that leads the run.
 	 */
 	final Thread leader = Thread.currentThread();
@@ -59,14 +65,6 @@ final class RecoveryRun<T> {
 
 	private RecoveryFailedException reason;
 
-	/**
-	 * Prepares a run.
-	 * @param name the connection's name, for messages
-	 * @param policy spaces the attempts and sets the budget
-	 * @param classifier the connection's classifier: its stale errors are tried again
-	 * (H30)
-	 * @param started when the stale error was seen ({@link System#nanoTime()})
-	 */
 	private final ReadinessProbes.Readiness readiness;
 
 	/**
@@ -75,6 +73,16 @@ final class RecoveryRun<T> {
 	 */
 	private long portOpenedAt;
 
+	/**
+	 * Prepares a run.
+	 * @param name the connection's name, for messages
+	 * @param policy spaces the attempts and sets the budget
+	 * @param classifier the connection's classifier: its stale errors are tried again
+	 * (H30)
+	 * @param started when the stale error was seen ({@link System#nanoTime()})
+	 * @param readiness the probe of the server's endpoints, or {@code null} to sleep out
+	 * the back-off
+	 */
 	RecoveryRun(String name, RecoveryPolicy policy, StaleConnectionClassifier classifier, long started,
 			ReadinessProbes.Readiness readiness) {
 		this.name = name;
@@ -231,31 +239,13 @@ final class RecoveryRun<T> {
 			}
 			long delayNanos = TimeUnit.MILLISECONDS.toNanos(delay);
 			try {
-				if (this.readiness != null) {
-					if (this.portOpenedAt != 0
-							&& System.nanoTime() - this.portOpenedAt < ReadinessProbes.STARTING_WINDOW.toNanos()) {
-						// The port opened during this recovery and the server still
-						// refuses
-						// (PostgreSQL's 57P03, starting up): a short back-off.
-						delayNanos = Math.min(delayNanos, this.readiness.interval().toNanos());
-					}
-					else {
-						switch (this.readiness.check(deadline())) {
-							case OPENED -> {
-								// The port was closed and opened: attempt at once.
-								this.portOpenedAt = System.nanoTime();
-								continue;
-							}
-							case CLOSED -> {
-								return gaveUp(attempt, "recovery gave up after " + attempt + " attempts in "
-										+ millisSince(this.started) + " ms: the server's port did not open within "
-										+ "the budget of " + this.policy.budget().toMillis() + " ms", last);
-							}
-							default -> {
-								// The port is open: the back-off spaces the attempts.
-							}
-						}
-					}
+				delayNanos = probed(delayNanos);
+				if (delayNanos == PORT_STAYED_CLOSED) {
+					return gaveUp(attempt,
+							"recovery gave up after " + attempt + " attempts in " + millisSince(this.started)
+									+ " ms: the server's port did not open within the budget of "
+									+ this.policy.budget().toMillis() + " ms",
+							last);
 				}
 				if (System.nanoTime() + delayNanos - deadline() > 0) {
 					return gaveUp(attempt,
@@ -271,6 +261,32 @@ final class RecoveryRun<T> {
 				return Outcome.INTERRUPTED;
 			}
 		}
+	}
+
+	/**
+	 * Returns how long to wait before the next attempt, asking the readiness probe if
+	 * there is one: the back-off while the port is open; none once a closed port opened;
+	 * a short one, the probe's interval, while attempts still fail within
+	 * {@link ReadinessProbes#STARTING_WINDOW} of the port opening (PostgreSQL's
+	 * {@code 57P03}, starting up); {@link #PORT_STAYED_CLOSED} if it did not open within
+	 * the budget.
+	 */
+	private long probed(long delayNanos) throws InterruptedException {
+		if (this.readiness == null) {
+			return delayNanos;
+		}
+		if (this.portOpenedAt != 0
+				&& System.nanoTime() - this.portOpenedAt < ReadinessProbes.STARTING_WINDOW.toNanos()) {
+			return Math.min(delayNanos, this.readiness.interval().toNanos());
+		}
+		return switch (this.readiness.check(deadline())) {
+			case OPEN -> delayNanos;
+			case OPENED -> {
+				this.portOpenedAt = System.nanoTime();
+				yield 0;
+			}
+			case CLOSED -> PORT_STAYED_CLOSED;
+		};
 	}
 
 	/**
