@@ -1,5 +1,6 @@
 package io.hacover.bench;
 
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -179,22 +180,33 @@ final class RecoveryScenarios {
 			}, "caller");
 			caller.start();
 			TimeUnit.NANOSECONDS.sleep(this.outage.toNanos());
-			AtomicLong readyAt = new AtomicLong();
-			Thread probe = new Thread(() -> readyAt.set(firstConnection(postgres.dataSource())), "probe");
-			probe.start();
-			postgres.restart();
-			probe.join();
+			long ready = restart(postgres);
 			caller.join(TimeUnit.MINUTES.toMillis(2));
 			if (caller.isAlive()) {
 				throw new IllegalStateException(name + ": no successful call within 2 minutes of the restart");
 			}
-			millis.add(Math.max(0, succeededAt.get() - readyAt.get()) / 1e6);
+			millis.add(Math.max(0, succeededAt.get() - ready) / 1e6);
 		}
 		Exception error = firstError.get();
 		return new Outcome(name, millis, errors.get(), (error != null) ? error.toString() : null);
 	}
 
-	static long firstConnection(DataSource dataSource) {
+	/**
+	 * Starts the server again, with a probe of the benchmark's own connecting every
+	 * {@link #PROBE_INTERVAL} from just before the restart on.
+	 * @return when the probe's first connection succeeded ({@link System#nanoTime()}):
+	 * when the server accepted connections again
+	 */
+	static long restart(PostgresServer postgres) throws IOException, InterruptedException {
+		AtomicLong readyAt = new AtomicLong();
+		Thread probe = new Thread(() -> readyAt.set(firstConnection(postgres.dataSource())), "probe");
+		probe.start();
+		postgres.restart();
+		probe.join();
+		return readyAt.get();
+	}
+
+	private static long firstConnection(DataSource dataSource) {
 		for (;;) {
 			try (Connection connection = dataSource.getConnection()) {
 				return System.nanoTime();

@@ -170,17 +170,12 @@ final class VirtualThreadScenario {
 							(watch.probes() - probesBefore) / (double) intervals);
 					attemptsWhileDown += watch.attempts() - attemptsBefore;
 				}
-				AtomicLong readyAt = new AtomicLong();
-				Thread probe = new Thread(() -> readyAt.set(RecoveryScenarios.firstConnection(postgres.dataSource())),
-						"probe");
-				probe.start();
-				postgres.restart();
-				probe.join();
+				long ready = RecoveryScenarios.restart(postgres);
 				await(() -> sinceStop.get() >= THREADS,
 						name + ": fewer than " + THREADS + " calls within 2 minutes of a restart", errors, firstError);
 				await(() -> backAt.get() != 0, name + ": no time for the " + THREADS + "th call", errors, firstError);
-				first.add((firstAt.get() - readyAt.get()) / 1e6);
-				back.add((backAt.get() - readyAt.get()) / 1e6);
+				first.add((firstAt.get() - ready) / 1e6);
+				back.add((backAt.get() - ready) / 1e6);
 			}
 			stop.set(true);
 			for (Future<?> caller : callers) {
