@@ -113,16 +113,12 @@ class ReplayTests {
 	@DisplayName("J7, J10: a replay cut off by a second outage (its third statement never sent) is replayed again on "
 			+ "the connection recovered once more: the commit returns, the transaction is stored once")
 	void replayInterruptedByASecondOutageIsReplayedAgain() throws Exception {
-		List<HaEvent.Kind> replays = new CopyOnWriteArrayList<>();
 		AtomicReference<StatementRelay.Cut> second = new AtomicReference<>();
-		this.connections.addListener((event) -> {
-			if (event.kind() == HaEvent.Kind.RECOVERY_STARTED && second.get() == null) {
+		List<HaEvent.Kind> replays = replays(() -> {
+			if (second.get() == null) {
 				// The replay reads, inserts, then updates: its update is cut before it is
 				// sent.
 				second.set(this.relay.arm("update accounts", CutPoint.BEFORE_SEND));
-			}
-			else if (event.kind() == HaEvent.Kind.REPLAYED || event.kind() == HaEvent.Kind.REPLAY_ROLLED_BACK) {
-				replays.add(event.kind());
 			}
 		});
 		try (Connection connection = this.dataSource.getConnection()) {
@@ -146,15 +142,7 @@ class ReplayTests {
 	@DisplayName("J7, J10: a replay cut off by the connection failing again in each of its 3 replays ends: the "
 			+ "application gets the rolled-back error saying so, and nothing of the transaction is stored")
 	void replayCutOffEveryTimeEndsWithTheRolledBackError() throws Exception {
-		List<HaEvent.Kind> replays = new CopyOnWriteArrayList<>();
-		this.connections.addListener((event) -> {
-			if (event.kind() == HaEvent.Kind.RECOVERY_STARTED) {
-				this.relay.arm("update accounts", CutPoint.BEFORE_SEND);
-			}
-			else if (event.kind() == HaEvent.Kind.REPLAYED || event.kind() == HaEvent.Kind.REPLAY_ROLLED_BACK) {
-				replays.add(event.kind());
-			}
-		});
+		List<HaEvent.Kind> replays = replays(() -> this.relay.arm("update accounts", CutPoint.BEFORE_SEND));
 		try (Connection connection = this.dataSource.getConnection()) {
 			connection.setAutoCommit(false);
 			move(connection, 1, -5);
@@ -302,6 +290,23 @@ class ReplayTests {
 			assertThat(thrown).hasMessageContaining(words);
 		}
 		connection.rollback();
+	}
+
+	/**
+	 * Runs the action at the start of each recovery, and returns how the replays ended,
+	 * as the listeners are told.
+	 */
+	private List<HaEvent.Kind> replays(Runnable atRecoveryStarted) {
+		List<HaEvent.Kind> replays = new CopyOnWriteArrayList<>();
+		this.connections.addListener((event) -> {
+			if (event.kind() == HaEvent.Kind.RECOVERY_STARTED) {
+				atRecoveryStarted.run();
+			}
+			else if (event.kind() == HaEvent.Kind.REPLAYED || event.kind() == HaEvent.Kind.REPLAY_ROLLED_BACK) {
+				replays.add(event.kind());
+			}
+		});
+		return replays;
 	}
 
 	private static int balance(Connection connection, int account) throws SQLException {
